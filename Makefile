@@ -1,0 +1,71 @@
+# roachgate: CockroachDB's HTTP API v2 on Kore.
+#
+#   make run     build, start a demo cluster and the server (TLS on)
+#   make test    build and run every test (unit, SQL, end-to-end)
+#   make bench   benchmarks, reported as ratios against a baseline
+#
+# Both install the Debian packages they miss (scripts/deps.sh).
+
+CC		?= cc
+BUILD		:= build
+KORE_DIR	:= $(BUILD)/kore
+KORE		:= $(KORE_DIR)/bin/kore
+MODULE		:= $(BUILD)/roachgate.so
+OBJDIR		:= $(BUILD)/obj
+
+SRCS		:= $(wildcard src/*.c)
+OBJS		:= $(SRCS:src/%.c=$(OBJDIR)/%.o)
+
+PG_INC		:= $(shell pg_config --includedir 2>/dev/null || \
+		    echo /usr/include/postgresql)
+CFLAGS		+= -std=c99 -D_GNU_SOURCE -O2 -g -fPIC -fstack-protector-strong
+CFLAGS		+= -Wall -Wextra -Werror -Wstrict-prototypes
+CFLAGS		+= -Wmissing-prototypes -Wmissing-declarations -Wshadow
+CFLAGS		+= -Wpointer-arith -Wsign-compare -Wno-unused-parameter
+CFLAGS		+= -Wno-deprecated-declarations
+CFLAGS		+= -DKORE_USE_PGSQL -I$(KORE_DIR)/include -I$(PG_INC) -Isrc
+LDFLAGS		+= -shared -lpq -lcrypto
+
+.PHONY: all deps deps-test kore module run test test-unit test-sql \
+	test-e2e fuzz bench clean
+
+all: module
+
+deps:
+	@scripts/deps.sh run
+
+deps-test:
+	@scripts/deps.sh test
+
+$(KORE): scripts/build-kore.sh $(wildcard patches/*.patch)
+	scripts/build-kore.sh $(KORE_DIR)
+
+kore: $(KORE)
+
+$(OBJDIR)/%.o: src/%.c $(wildcard src/*.h) $(KORE)
+	@mkdir -p $(OBJDIR)
+	$(CC) $(CFLAGS) -c $< -o $@
+
+$(MODULE): $(OBJS)
+	$(CC) $(OBJS) $(LDFLAGS) -o $@
+
+module: deps $(MODULE)
+
+run: deps module
+	scripts/run.sh
+
+test: deps-test module
+	scripts/test.sh
+
+test-unit: deps-test
+	$(MAKE) -C tests/unit check
+
+fuzz: deps-test
+	$(MAKE) -C tests/fuzz run
+
+bench: module
+	@scripts/deps.sh bench
+	scripts/bench.sh
+
+clean:
+	rm -rf $(BUILD)

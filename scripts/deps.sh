@@ -1,0 +1,38 @@
+#!/bin/sh
+# Installs the Debian packages roachgate needs that are not installed yet.
+# Usage: scripts/deps.sh run|test|bench
+set -eu
+
+run="build-essential pkg-config kore libssl-dev libpq-dev openssl
+     postgresql-15 postgresql-client-15 curl iproute2 procps passwd"
+test="$run check clang libclang-rt-14-dev python3 python3-pytest
+      python3-psycopg2"
+bench="$test wrk valgrind"
+
+case "${1:-run}" in
+run)	want=$run ;;
+test)	want=$test ;;
+bench)	want=$bench ;;
+*)	echo "usage: $0 run|test|bench" >&2; exit 2 ;;
+esac
+
+missing=""
+for p in $want; do
+	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null |
+	    grep -q "install ok installed"; then
+		missing="$missing $p"
+	fi
+done
+
+[ -z "$missing" ] && exit 0
+
+if [ "$(id -u)" -ne 0 ]; then
+	echo "missing Debian packages:$missing (run as root to install)" >&2
+	exit 1
+fi
+
+echo "installing:$missing"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+# shellcheck disable=SC2086
+apt-get install -y -qq --no-install-recommends $missing >/dev/null

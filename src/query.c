@@ -1,0 +1,234 @@
+/*
+ * Queries through Kore's asynchronous pgsql layer, one per node, all in
+ * flight at once and bound to the request, with one deadline for the
+ * lot.  A node that fails or misses the deadline becomes an error on its
+ * query; the others still answer.  Results are kept (PGresult) until
+ * the fan-out is cleaned up, so handlers read them at leisure.
+ */
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "roachgate.h"
+
+static void	query_start(struct rg_query *, struct http_request *);
+static void	query_step(struct rg_query *, struct http_request *);
+static void	query_fail(struct rg_query *, const char *);
+static void	fanout_timeout(void *, u_int64_t);
+
+void
+rg_query_prepare(struct rg_query *q, const struct rg_node *node,
+    const char *text)
+{
+	rg_query_cleanup(q);
+	q->node = node;
+	q->text = text;
+	q->nparams = 0;
+	q->state = RG_Q_IDLE;
+}
+
+/* A parameter: v NULL is SQL NULL; len -1 means a C string. */
+void
+rg_query_param(struct rg_query *q, const void *v, int len, int binary)
+{
+	if (q->nparams == (int)(sizeof(q->params) / sizeof(q->params[0])))
+		fatal("rg_query_param: too many parameters");
+
+	q->params[q->nparams] = v;
+	q->lengths[q->nparams] = (v != NULL && len < 0) ?
+	    (int)strlen(v) : len;
+	q->formats[q->nparams] = binary;
+	q->nparams++;
+}
+
+void
+rg_fanout_start(struct rg_fanout *f, struct http_request *req,
+    u_int64_t timeout_ms)
+{
+	size_t		i;
+
+	f->req = req;
+	f->deadline = kore_time_ms() + timeout_ms;
+	if (f->timer != NULL)
+		kore_timer_remove(f->timer);
+	f->timer = kore_timer_add(fanout_timeout, timeout_ms, f,
+	    KORE_TIMER_ONESHOT);
+
+	for (i = 0; i < f->n; i++) {
+		if (f->q[i].state == RG_Q_IDLE)
+			query_start(&f->q[i], req);
+	}
+}
+
+/* Advances every query; 1 once all are done or failed, else 0 (and the
+ * request sleeps until a query or the deadline wakes it). */
+int
+rg_fanout_poll(struct rg_fanout *f)
+{
+	size_t		i;
+	int		pending;
+
+	pending = 0;
+	for (i = 0; i < f->n; i++) {
+		if (f->q[i].state == RG_Q_PENDING)
+			query_step(&f->q[i], f->req);
+		if (f->q[i].state == RG_Q_PENDING)
+			pending++;
+	}
+
+	if (pending == 0 || kore_time_ms() < f->deadline) {
+		if (pending > 0)
+			http_request_sleep(f->req);
+		else if (f->timer != NULL) {
+			kore_timer_remove(f->timer);
+			f->timer = NULL;
+		}
+		return (pending == 0);
+	}
+
+	for (i = 0; i < f->n; i++) {
+		if (f->q[i].state != RG_Q_PENDING)
+			continue;
+		query_fail(&f->q[i], "timed out");
+		kore_pgsql_cleanup(&f->q[i].sql);
+		f->q[i].setup = 0;
+	}
+
+	return (1);
+}
+
+void
+rg_fanout_cleanup(struct rg_fanout *f)
+{
+	size_t		i;
+
+	if (f->timer != NULL) {
+		kore_timer_remove(f->timer);
+		f->timer = NULL;
+	}
+	for (i = 0; i < f->n; i++)
+		rg_query_cleanup(&f->q[i]);
+	f->n = 0;
+}
+
+void
+rg_query_cleanup(struct rg_query *q)
+{
+	if (q->setup) {
+		kore_pgsql_cleanup(&q->sql);
+		q->setup = 0;
+	}
+	if (q->res != NULL) {
+		PQclear(q->res);
+		q->res = NULL;
+	}
+	free(q->error);
+	q->error = NULL;
+	q->state = RG_Q_IDLE;
+}
+
+int
+rg_query_rows(struct rg_query *q)
+{
+	return ((q->res != NULL) ? PQntuples(q->res) : 0);
+}
+
+const char *
+rg_query_value(struct rg_query *q, int row, int col, int *len)
+{
+	if (len != NULL)
+		*len = PQgetlength(q->res, row, col);
+	return (PQgetvalue(q->res, row, col));
+}
+
+int
+rg_query_isnull(struct rg_query *q, int row, int col)
+{
+	return (PQgetisnull(q->res, row, col));
+}
+
+static void
+query_start(struct rg_query *q, struct http_request *req)
+{
+	kore_pgsql_init(&q->sql);
+	kore_pgsql_bind_request(&q->sql, req);
+	q->setup = 1;
+	q->state = RG_Q_PENDING;
+
+	if (!kore_pgsql_setup(&q->sql, q->node->dbname, KORE_PGSQL_ASYNC)) {
+		/* INIT after a failed setup: queued for a free connection. */
+		if (q->sql.state != KORE_PGSQL_STATE_INIT)
+			query_fail(q, q->sql.error);
+		return;
+	}
+
+	if (!kore_pgsql_query_param_fields(&q->sql, q->text, 0, q->nparams,
+	    q->params, q->lengths, q->formats))
+		query_fail(q, q->sql.error);
+}
+
+static void
+query_step(struct rg_query *q, struct http_request *req)
+{
+	for (;;) {
+		switch (q->sql.state) {
+		case KORE_PGSQL_STATE_INIT:
+			/* Woken while queued: leave the queue, try again. */
+			kore_pgsql_cleanup(&q->sql);
+			query_start(q, req);
+			return;
+		case KORE_PGSQL_STATE_WAIT:
+			return;
+		case KORE_PGSQL_STATE_RESULT:
+			if (q->res == NULL) {
+				q->res = q->sql.result;
+				q->sql.result = NULL;
+			}
+			kore_pgsql_continue(&q->sql);
+			break;
+		case KORE_PGSQL_STATE_ERROR:
+			query_fail(q, q->sql.error);
+			kore_pgsql_cleanup(&q->sql);
+			q->setup = 0;
+			return;
+		case KORE_PGSQL_STATE_COMPLETE:
+			q->state = RG_Q_DONE;
+			rg_liveness_seen(q->node->id, 1);
+			kore_pgsql_cleanup(&q->sql);
+			q->setup = 0;
+			return;
+		default:
+			kore_pgsql_continue(&q->sql);
+			break;
+		}
+	}
+}
+
+static void
+query_fail(struct rg_query *q, const char *why)
+{
+	size_t		len;
+
+	free(q->error);
+	if ((q->error = strdup(why != NULL ? why : "unknown error")) == NULL)
+		fatal("strdup");
+	len = strlen(q->error);
+	while (len > 0 && (q->error[len - 1] == '\n' ||
+	    q->error[len - 1] == ' '))
+		q->error[--len] = '\0';
+
+	q->state = RG_Q_FAILED;
+	kore_log(LOG_NOTICE, "node %d (%s): query failed: %s",
+	    q->node->id, q->node->name, q->error);
+	rg_liveness_seen(q->node->id, 0);
+}
+
+static void
+fanout_timeout(void *arg, u_int64_t now)
+{
+	struct rg_fanout	*f = arg;
+
+	(void)now;
+	f->timer = NULL;
+	http_request_wakeup(f->req);
+}

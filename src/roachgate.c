@@ -1,0 +1,85 @@
+/*
+ * roachgate module lifecycle.  The parent reads the configuration (and
+ * with it the connection strings' secrets) before it forks and chroots;
+ * each worker then registers one Kore pgsql database per node.
+ */
+
+#include <stdlib.h>
+
+#include "roachgate.h"
+
+#define CONFIG_DEFAULT	"conf/roachgate.conf"
+
+struct rg_config	rg_cfg;
+
+int	kore_parent_configure(int, char **);
+void	kore_worker_configure(void);
+
+static void	ctx_free(struct http_request *);
+
+int
+kore_parent_configure(int argc, char **argv)
+{
+	const char	*path;
+	char		err[256];
+
+	(void)argc;
+	(void)argv;
+
+	if ((path = getenv("ROACHGATE_CONFIG")) == NULL)
+		path = CONFIG_DEFAULT;
+
+	rg_config_defaults(&rg_cfg);
+	if (rg_config_load(&rg_cfg, path, err, sizeof(err)) == -1) {
+		kore_log(LOG_ERR, "roachgate: config %s", err);
+		return (KORE_RESULT_ERROR);
+	}
+
+	kore_log(LOG_NOTICE, "roachgate: %zu node(s), primary n%d, config %s",
+	    rg_cfg.nnodes, rg_cfg.primary, path);
+
+	return (KORE_RESULT_OK);
+}
+
+void
+kore_worker_configure(void)
+{
+	size_t		i;
+
+	for (i = 0; i < rg_cfg.nnodes; i++) {
+		if (!kore_pgsql_register(rg_cfg.nodes[i].dbname,
+		    rg_cfg.nodes[i].dsn))
+			fatal("roachgate: cannot register node %d",
+			    rg_cfg.nodes[i].id);
+	}
+
+	rg_liveness_init();
+	rg_auth_init();
+	rg_sampler_init();
+}
+
+struct rg_ctx *
+rg_ctx_get(struct http_request *req)
+{
+	struct rg_ctx	*ctx;
+
+	if ((ctx = http_state_get(req)) == NULL)
+		ctx = http_state_create(req, sizeof(*ctx), ctx_free);
+
+	return (ctx);
+}
+
+/* Runs before Kore frees the request (and its pgsql list), so the
+ * queries are unlinked from the request while they still exist. */
+static void
+ctx_free(struct http_request *req)
+{
+	struct rg_ctx	*ctx;
+
+	if ((ctx = http_state_get(req)) == NULL)
+		return;
+
+	rg_fanout_cleanup(&ctx->fan);
+	kore_free(ctx->ep);
+	ctx->ep = NULL;
+}

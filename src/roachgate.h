@@ -1,0 +1,107 @@
+/*
+ * roachgate: CockroachDB's HTTP API v2 as a Kore module.
+ * Declarations shared by the Kore-side files.
+ */
+
+#ifndef RG_ROACHGATE_H
+#define RG_ROACHGATE_H
+
+#include <kore/kore.h>
+#include <kore/http.h>
+#include <kore/pgsql.h>
+
+#include "config.h"
+#include "rg_buf.h"
+
+#define RG_MSG_LOGOUT		(KORE_MSG_APP_BASE + 1)
+#define RG_MSG_LOGIN_FAIL	(KORE_MSG_APP_BASE + 2)
+#define RG_MSG_LOGIN_OK		(KORE_MSG_APP_BASE + 3)
+#define RG_MSG_LIVENESS		(KORE_MSG_APP_BASE + 4)
+
+#define RG_INTERNAL_ERROR \
+	"An internal server error has occurred. Please check your " \
+	"CockroachDB logs for more details."
+
+extern struct rg_config	rg_cfg;
+
+/* respond.c: CockroachDB's response conventions. */
+void	rg_respond_error(struct http_request *, int, const char *);
+void	rg_respond_internal(struct http_request *, const char *, ...)
+	    __attribute__((format(printf, 2, 3)));
+void	rg_respond_json(struct http_request *, int, struct rg_buf *);
+
+/* params.c-backed lookup that agrees with kore.conf's validators. */
+#define RG_PARAM_MISSING	0
+#define RG_PARAM_OK		1
+#define RG_PARAM_INVALID	2
+
+int	rg_param(struct http_request *, const char *, struct rg_buf *);
+
+/* query.c: asynchronous queries on one or all nodes, with a deadline. */
+#define RG_Q_IDLE	0
+#define RG_Q_PENDING	1
+#define RG_Q_DONE	2
+#define RG_Q_FAILED	3
+
+struct rg_query {
+	struct kore_pgsql	sql;
+	const struct rg_node	*node;
+	int			state;
+	int			setup;
+	PGresult		*res;
+	char			*error;
+	const char		*text;
+	int			nparams;
+	const char		*params[8];
+	int			lengths[8];
+	int			formats[8];
+};
+
+struct rg_fanout {
+	struct http_request	*req;
+	struct kore_timer	*timer;
+	u_int64_t		deadline;
+	size_t			n;
+	struct rg_query		q[RG_MAX_NODES];
+};
+
+void	rg_query_prepare(struct rg_query *, const struct rg_node *,
+	    const char *);
+void	rg_query_param(struct rg_query *, const void *, int, int);
+void	rg_fanout_start(struct rg_fanout *, struct http_request *,
+	    u_int64_t);
+int	rg_fanout_poll(struct rg_fanout *);
+void	rg_fanout_cleanup(struct rg_fanout *);
+void	rg_query_cleanup(struct rg_query *);
+const char *rg_query_value(struct rg_query *, int, int, int *);
+int	rg_query_isnull(struct rg_query *, int, int);
+int	rg_query_rows(struct rg_query *);
+
+/*
+ * Per-request context.  Kore gives the authentication hook and the
+ * handler one shared state pointer, so both use this struct: the
+ * hook's session lookup first, then the handler, reusing the fan-out.
+ */
+struct rg_ctx {
+	int			auth_phase;
+	char			username[64];
+	struct rg_fanout	fan;
+	void			*ep;		/* endpoint state (kore_calloc) */
+};
+
+struct rg_ctx	*rg_ctx_get(struct http_request *);
+
+/* liveness.c: what roachgate knows of each node's health. */
+void	rg_liveness_init(void);
+void	rg_liveness_seen(int32_t, int);
+int	rg_liveness_status(int32_t);
+
+/* sampler.c: drives the catalog's load sampling. */
+void	rg_sampler_init(void);
+
+/* auth.c, login.c, logout.c: sessions. */
+void	rg_auth_init(void);
+void	rg_session_revoked(int64_t);
+int	rg_auth_username(struct http_request *, const char **);
+
+#endif

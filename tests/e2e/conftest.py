@@ -1,0 +1,30 @@
+import os
+import sys
+
+import pytest
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
+
+from rgtest import Server  # noqa: E402
+
+# Short node timeouts and sampling keep failure tests quick.
+EXTRA_CONF = """\
+node_timeout_ms 1500
+sample_interval_ms 1000
+"""
+
+
+@pytest.fixture(scope="session")
+def server():
+    s = Server("e2e", standbys=2, extra_conf=EXTRA_CONF)
+    s.start_cluster()
+    try:
+        s.start()
+        yield s
+    finally:
+        s.teardown()
+
+
+@pytest.fixture
+def client(server):
+    return server.client()

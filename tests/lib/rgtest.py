@@ -1,0 +1,232 @@
+"""Shared helpers for roachgate's end-to-end tests: a real demo cluster
+(PostgreSQL primary + streaming standbys), the real server over TLS with
+privsep, chroot and seccomp on, and an HTTPS client that verifies the
+server's certificate against the run's own CA."""
+
+import http.client
+import json
+import os
+import shlex
+import socket
+import ssl
+import subprocess
+import time
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+
+
+def free_port(start):
+    """First port from start on that nothing listens on (TCP, loopback)."""
+    for port in range(start, start + 2000):
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError("no free port")
+
+
+def sh(*args, check=True, env=None, timeout=300):
+    e = dict(os.environ)
+    if env:
+        e.update(env)
+    return subprocess.run(args, cwd=ROOT, check=check, env=e, timeout=timeout,
+                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                          text=True)
+
+
+def read_env(path):
+    """The shell variables of cluster.env, as a dict."""
+    out = sh("sh", "-c", ". %s && env" % shlex.quote(path)).stdout
+    env = {}
+    for line in out.splitlines():
+        k, _, v = line.partition("=")
+        env[k] = v
+    return env
+
+
+class Response:
+    def __init__(self, status, headers, body):
+        self.status = status
+        self.headers = headers
+        self.body = body
+
+    @property
+    def text(self):
+        return self.body.decode("utf-8")
+
+    def json(self):
+        return json.loads(self.body)
+
+    def header(self, name):
+        return self.headers.get(name.lower())
+
+    def __repr__(self):
+        return "<%d %r>" % (self.status, self.body[:200])
+
+
+class Client:
+    """HTTPS with certificate verification against the run's CA."""
+
+    def __init__(self, port, ca, host="127.0.0.1"):
+        self.port = port
+        self.host = host
+        self.ctx = ssl.create_default_context(cafile=ca)
+        self.conn = None
+
+    def connect(self):
+        return http.client.HTTPSConnection(self.host, self.port,
+                                           context=self.ctx, timeout=30)
+
+    def request(self, method, path, body=None, headers=None, keepalive=True):
+        if self.conn is None or not keepalive:
+            self.conn = self.connect()
+        try:
+            self.conn.request(method, path, body=body, headers=headers or {})
+            r = self.conn.getresponse()
+            data = r.read()
+        except (http.client.HTTPException, OSError):
+            self.conn.close()
+            self.conn = None
+            raise
+        hdrs = {k.lower(): v for k, v in r.getheaders()}
+        if hdrs.get("connection", "").lower() == "close" or not keepalive:
+            self.conn.close()
+            self.conn = None
+        return Response(r.status, hdrs, data)
+
+    def get(self, path, session=None, headers=None, **kw):
+        h = dict(headers or {})
+        if session is not None:
+            h["X-Cockroach-API-Session"] = session
+        return self.request("GET", path, headers=h, **kw)
+
+    def post_form(self, path, fields, headers=None, **kw):
+        import urllib.parse
+        h = {"Content-Type": "application/x-www-form-urlencoded"}
+        h.update(headers or {})
+        return self.request("POST", path,
+                            body=urllib.parse.urlencode(fields), headers=h,
+                            **kw)
+
+    def login(self, user, password):
+        r = self.post_form("/api/v2/login/",
+                           {"username": user, "password": password})
+        assert r.status == 200, r
+        return r.json()["session"]
+
+
+class Server:
+    """A cluster and a roachgate in front of it, under run/<name>."""
+
+    def __init__(self, name, standbys=2, extra_conf="", workers=2):
+        self.dir = os.path.join(ROOT, "run", name)
+        os.makedirs(self.dir, exist_ok=True)
+        self.extra_conf = extra_conf
+        self.workers = workers
+        self.standbys = standbys
+        self.port = None
+
+    # cluster -----------------------------------------------------------
+    def start_cluster(self):
+        sh("scripts/certs.sh", self.dir)
+        sh("scripts/cluster.sh", "start", self.cluster_dir,
+           "--standbys", str(self.standbys),
+           "--base-port", str(free_port(27000)))
+        self.env = read_env(os.path.join(self.cluster_dir, "cluster.env"))
+        self.node_ids = [int(x) for x in self.env["NODE_IDS"].split()]
+
+    @property
+    def cluster_dir(self):
+        return os.path.join(self.dir, "cluster")
+
+    def node_port(self, node_id):
+        return int(self.env["PG_PORT_%d" % node_id])
+
+    def stop_node(self, node_id):
+        sh("scripts/cluster.sh", "stop-node", self.cluster_dir, str(node_id))
+
+    def start_node(self, node_id):
+        sh("scripts/cluster.sh", "start-node", self.cluster_dir, str(node_id))
+
+    def superuser_dsn(self, node_id=1):
+        return self.env["SUPERUSER_DSN_%d" % node_id]
+
+    # server ------------------------------------------------------------
+    @property
+    def log_path(self):
+        return os.path.join(self.dir, "kore.log")
+
+    @property
+    def ca(self):
+        return os.path.join(self.dir, "tls", "ca.pem")
+
+    @property
+    def url(self):
+        return "https://127.0.0.1:%d/api/v2/" % self.port
+
+    def start(self, extra_conf=None):
+        if extra_conf is not None:
+            self.extra_conf = extra_conf
+        self.port = self.port or free_port(26400)
+        extra = os.path.join(self.dir, "extra.conf")
+        with open(extra, "w") as f:
+            f.write(self.extra_conf)
+        sh("scripts/mkconf.sh", self.dir, str(self.port),
+           env={"ROACHGATE_CONF_EXTRA": extra,
+                "ROACHGATE_WORKERS": str(self.workers)})
+        r = sh("scripts/server.sh", "start", self.dir, str(self.port),
+               check=False)
+        if r.returncode != 0:
+            raise RuntimeError("server did not start:\n" + r.stdout)
+
+    def stop(self):
+        sh("scripts/server.sh", "stop", self.dir, check=False)
+
+    def restart(self, extra_conf=None):
+        self.stop()
+        self.start(extra_conf)
+
+    def client(self):
+        return Client(self.port, self.ca)
+
+    def pid(self):
+        with open(os.path.join(self.dir, "server.pid")) as f:
+            return int(f.read().strip())
+
+    def processes(self):
+        """{pid: name} of the kore parent's children (workers, keymgr)."""
+        out = subprocess.run(["ps", "-o", "pid=,args=", "--ppid",
+                              str(self.pid())], stdout=subprocess.PIPE,
+                             text=True).stdout
+        procs = {}
+        for line in out.splitlines():
+            pid, _, args = line.strip().partition(" ")
+            procs[int(pid)] = args.strip()
+        return procs
+
+    def log(self):
+        with open(self.log_path, errors="replace") as f:
+            return f.read()
+
+    def wait_for(self, pred, timeout=30, interval=0.2, what="condition"):
+        end = time.time() + timeout
+        while time.time() < end:
+            v = pred()
+            if v:
+                return v
+            time.sleep(interval)
+        raise AssertionError("timed out waiting for " + what)
+
+    @property
+    def admin(self):
+        return ("demo_admin", self.env["DEMO_ADMIN_PASSWORD"])
+
+    @property
+    def user(self):
+        return ("demo_user", self.env["DEMO_USER_PASSWORD"])
+
+    def teardown(self):
+        self.stop()
+        sh("scripts/cluster.sh", "stop", self.cluster_dir, check=False)
