@@ -52,7 +52,6 @@ static const struct {
 	    1, 3600000 },
 	{ "login_throttle_max_ms", offsetof(struct rg_config, throttle_max_ms),
 	    1, 86400000 },
-	{ "pool_size", offsetof(struct rg_config, pool_size), 1, 64 },
 };
 
 void
@@ -67,7 +66,6 @@ rg_config_defaults(struct rg_config *cfg)
 	cfg->throttle_after = 5;
 	cfg->throttle_base_ms = 1000;
 	cfg->throttle_max_ms = 300000;
-	cfg->pool_size = 4;
 }
 
 int

@@ -36,7 +36,6 @@ struct rg_config {
 	int64_t		throttle_after;		/* failures before 429 */
 	int64_t		throttle_base_ms;	/* first delay, doubles */
 	int64_t		throttle_max_ms;
-	int64_t		pool_size;		/* connections per node */
 };
 
 void			 rg_config_defaults(struct rg_config *);
