@@ -4,7 +4,11 @@
  * each worker then registers one Kore pgsql database per node.
  */
 
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+
+#include <kore/hooks.h>
 
 #include "roachgate.h"
 
@@ -12,12 +16,10 @@
 
 struct rg_config	rg_cfg;
 
-int	kore_parent_configure(int, char **);
-void	kore_worker_configure(void);
-
 static void	ctx_free(struct http_request *);
+static void	check_plaintext(void);
 
-int
+void
 kore_parent_configure(int argc, char **argv)
 {
 	const char	*path;
@@ -26,19 +28,45 @@ kore_parent_configure(int argc, char **argv)
 	(void)argc;
 	(void)argv;
 
+	/* With -f the log is stdout: line-buffer it, or forked workers
+	 * inherit (and print twice) what the parent had buffered. */
+	setvbuf(stdout, NULL, _IOLBF, 0);
+
 	if ((path = getenv("ROACHGATE_CONFIG")) == NULL)
 		path = CONFIG_DEFAULT;
 
 	rg_config_defaults(&rg_cfg);
-	if (rg_config_load(&rg_cfg, path, err, sizeof(err)) == -1) {
-		kore_log(LOG_ERR, "roachgate: config %s", err);
-		return (KORE_RESULT_ERROR);
-	}
+	if (rg_config_load(&rg_cfg, path, err, sizeof(err)) == -1)
+		fatal("roachgate: config %s", err);
 
+	check_plaintext();
 	kore_log(LOG_NOTICE, "roachgate: %zu node(s), primary n%d, config %s",
 	    rg_cfg.nnodes, rg_cfg.primary, path);
+}
 
-	return (KORE_RESULT_OK);
+/*
+ * TLS is on unless the operator says, in the environment, that a
+ * plain-text listener is meant: session tokens and passwords cross it.
+ */
+static void
+check_plaintext(void)
+{
+	struct kore_server	*srv;
+	const char		*optout;
+
+	optout = getenv("ROACHGATE_ALLOW_PLAINTEXT");
+	LIST_FOREACH(srv, &kore_servers, list) {
+		if (srv->tls)
+			continue;
+		if (optout == NULL || strcmp(optout, "yes") != 0) {
+			fatal("roachgate: server '%s' has TLS off; set "
+			    "ROACHGATE_ALLOW_PLAINTEXT=yes to allow that "
+			    "(development only)", srv->name);
+		}
+		kore_log(LOG_WARNING, "roachgate: WARNING: server '%s' "
+		    "serves PLAIN HTTP: passwords and session tokens cross "
+		    "the network in clear text", srv->name);
+	}
 }
 
 void
