@@ -44,10 +44,12 @@ kore: $(KORE)
 
 $(OBJDIR)/%.o: src/%.c $(wildcard src/*.h) $(KORE)
 	@mkdir -p $(OBJDIR)
-	$(CC) $(CFLAGS) -c $< -o $@
+	@echo "CC $<"
+	@$(CC) $(CFLAGS) -c $< -o $@
 
 $(MODULE): $(OBJS)
-	$(CC) $(OBJS) $(LDFLAGS) -o $@
+	@echo "LD $@"
+	@$(CC) $(OBJS) $(LDFLAGS) -o $@
 
 module: deps $(MODULE)
 

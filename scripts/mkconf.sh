@@ -3,7 +3,8 @@
 # port and paths) and RUNDIR/roachgate.conf (the cluster, from the demo
 # cluster's RUNDIR/cluster/cluster.env).  Lines in $ROACHGATE_CONF_EXTRA
 # (a file), if set, are appended to roachgate.conf: tests use it to shorten
-# timeouts.
+# timeouts.  ROACHGATE_MODULE overrides the module path (e.g. a sanitizer
+# build), ROACHGATE_WORKERS the worker count.
 # usage: scripts/mkconf.sh RUNDIR PORT
 set -eu
 
@@ -17,7 +18,7 @@ env=$dir/cluster/cluster.env
 . "$env"
 
 mkdir -p "$dir/chroot"
-sed -e "s|^load[[:space:]].*|load			$root/build/roachgate.so|" \
+sed -e "s|^load[[:space:]].*|load			${ROACHGATE_MODULE:-$root/build/roachgate.so}|" \
     -e "s|bind 127.0.0.1 [0-9]*|bind 127.0.0.1 $port|" \
     -e "s|[[:space:]]run/| $dir/|" \
     ${ROACHGATE_WORKERS:+-e "s|^workers[[:space:]].*|workers $ROACHGATE_WORKERS|"} \
@@ -29,7 +30,7 @@ umask 077
 	echo "primary 1"
 	echo "admin_role pg_monitor"
 	p=""
-	for id in $NODE_IDS; do
+	for id in $(seq 1 "$PG_NODES"); do
 		eval "p=\$PG_PORT_$id"
 		printf 'node %s dsn "host=127.0.0.1 port=%s dbname=%s ' \
 		    "$id" "$p" "$ROACHGATE_DB"

@@ -24,7 +24,7 @@ static const char	empty[] = "{}";
 int
 rg_health(struct http_request *req)
 {
-	return (http_state_run(states, nitems(states), req));
+	return (http_state_run(states, RG_NITEMS(states), req));
 }
 
 static int

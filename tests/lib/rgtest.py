@@ -38,7 +38,7 @@ def sh(*args, check=True, env=None, timeout=300):
 
 def read_env(path):
     """The shell variables of cluster.env, as a dict."""
-    out = sh("sh", "-c", ". %s && env" % shlex.quote(path)).stdout
+    out = sh("sh", "-c", "set -a; . %s; env" % shlex.quote(path)).stdout
     env = {}
     for line in out.splitlines():
         k, _, v = line.partition("=")
@@ -135,7 +135,7 @@ class Server:
            "--standbys", str(self.standbys),
            "--base-port", str(free_port(27000)))
         self.env = read_env(os.path.join(self.cluster_dir, "cluster.env"))
-        self.node_ids = [int(x) for x in self.env["NODE_IDS"].split()]
+        self.node_ids = list(range(1, int(self.env["PG_NODES"]) + 1))
 
     @property
     def cluster_dir(self):
@@ -151,7 +151,10 @@ class Server:
         sh("scripts/cluster.sh", "start-node", self.cluster_dir, str(node_id))
 
     def superuser_dsn(self, node_id=1):
-        return self.env["SUPERUSER_DSN_%d" % node_id]
+        return ("host=127.0.0.1 port=%d dbname=%s user=postgres password=%s "
+                "sslmode=disable gssencmode=disable connect_timeout=5" % (
+                    self.node_port(node_id), self.env["ROACHGATE_DB"],
+                    self.env["POSTGRES_PASSWORD"]))
 
     # server ------------------------------------------------------------
     @property
