@@ -1,0 +1,562 @@
+/*
+ * Copyright (c) 2024 roachgate authors.
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ */
+
+/*
+ * JSON writer following Go's encoding/json (encode.go): string escaping
+ * (encodeState.string), float formatting (floatEncoder.encode, which
+ * uses strconv.AppendFloat with 'f' or 'e' and precision -1), []byte as
+ * base64.StdEncoding, time.Time.MarshalJSON (RFC3339Nano) and
+ * uuid.UUID.MarshalText.
+ */
+
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "json.h"
+
+static void	json_sep(struct rg_json *, const char *);
+static void	json_open(struct rg_json *, const char *, char);
+static void	json_close(struct rg_json *, char);
+static int	utf8_decode(const uint8_t *, size_t, uint32_t *);
+static int	float_shortest(double, int, char *, int *, int *);
+static int	float_roundtrips(const char *, double, int);
+static void	float_fmt_e(struct rg_buf *, const char *, int, int);
+static void	float_fmt_f(struct rg_buf *, const char *, int, int);
+static int	ids_cmp(const void *, const void *);
+
+static const char	hexdigits[] = "0123456789abcdef";
+
+void
+rg_json_init(struct rg_json *j, struct rg_buf *buf)
+{
+	j->buf = buf;
+	j->depth = 0;
+	memset(j->need_comma, 0, sizeof(j->need_comma));
+}
+
+/* Write the separator and, inside objects, the member name. */
+static void
+json_sep(struct rg_json *j, const char *key)
+{
+	if (j->need_comma[j->depth])
+		rg_buf_appendc(j->buf, ',');
+	j->need_comma[j->depth] = 1;
+	if (key != NULL) {
+		rg_json_escape(j->buf, key, strlen(key));
+		rg_buf_appendc(j->buf, ':');
+	}
+}
+
+static void
+json_open(struct rg_json *j, const char *key, char c)
+{
+	if (j->depth + 1 >= RG_JSON_MAXDEPTH)
+		abort();
+	json_sep(j, key);
+	rg_buf_appendc(j->buf, (uint8_t)c);
+	j->depth++;
+	j->need_comma[j->depth] = 0;
+}
+
+static void
+json_close(struct rg_json *j, char c)
+{
+	if (j->depth <= 0)
+		abort();
+	j->depth--;
+	rg_buf_appendc(j->buf, (uint8_t)c);
+}
+
+void
+rg_json_object_open(struct rg_json *j, const char *key)
+{
+	json_open(j, key, '{');
+}
+
+void
+rg_json_object_close(struct rg_json *j)
+{
+	json_close(j, '}');
+}
+
+void
+rg_json_array_open(struct rg_json *j, const char *key)
+{
+	json_open(j, key, '[');
+}
+
+void
+rg_json_array_close(struct rg_json *j)
+{
+	json_close(j, ']');
+}
+
+void
+rg_json_string(struct rg_json *j, const char *key, const char *s)
+{
+	if (s == NULL)
+		s = "";
+	rg_json_stringn(j, key, s, strlen(s));
+}
+
+void
+rg_json_stringn(struct rg_json *j, const char *key, const char *s, size_t len)
+{
+	json_sep(j, key);
+	rg_json_escape(j->buf, s, len);
+}
+
+void
+rg_json_int(struct rg_json *j, const char *key, int64_t v)
+{
+	json_sep(j, key);
+	rg_buf_appendf(j->buf, "%" PRId64, v);
+}
+
+void
+rg_json_uint(struct rg_json *j, const char *key, uint64_t v)
+{
+	json_sep(j, key);
+	rg_buf_appendf(j->buf, "%" PRIu64, v);
+}
+
+void
+rg_json_float64(struct rg_json *j, const char *key, double v)
+{
+	json_sep(j, key);
+	rg_json_format_float(j->buf, v, 64);
+}
+
+void
+rg_json_float32(struct rg_json *j, const char *key, float v)
+{
+	json_sep(j, key);
+	rg_json_format_float(j->buf, (double)v, 32);
+}
+
+void
+rg_json_bool(struct rg_json *j, const char *key, int v)
+{
+	json_sep(j, key);
+	rg_buf_appends(j->buf, v ? "true" : "false");
+}
+
+void
+rg_json_null(struct rg_json *j, const char *key)
+{
+	json_sep(j, key);
+	rg_buf_appends(j->buf, "null");
+}
+
+void
+rg_json_raw(struct rg_json *j, const char *key, const char *raw, size_t len)
+{
+	json_sep(j, key);
+	rg_buf_append(j->buf, raw, len);
+}
+
+void
+rg_json_bytes(struct rg_json *j, const char *key, const uint8_t *d, size_t len)
+{
+	json_sep(j, key);
+	rg_buf_appendc(j->buf, '"');
+	rg_base64_std(j->buf, d, len);
+	rg_buf_appendc(j->buf, '"');
+}
+
+void
+rg_base64_std(struct rg_buf *out, const uint8_t *d, size_t len)
+{
+	rg_base64_encode(out, d, len, 0);
+}
+
+/*
+ * Go time.Time.MarshalJSON for a UTC instant: RFC3339Nano, i.e. the
+ * fraction with trailing zeros trimmed (and no dot if it is zero), "Z".
+ */
+void
+rg_json_time(struct rg_json *j, const char *key, int64_t unix_ns)
+{
+	int64_t		secs, nsec, days, sod, z, era, doe, yoe, y, doy, mp;
+	int64_t		d, m;
+	char		frac[16];
+	int		n;
+
+	secs = unix_ns / 1000000000;
+	nsec = unix_ns % 1000000000;
+	if (nsec < 0) {
+		nsec += 1000000000;
+		secs--;
+	}
+	days = secs / 86400;
+	sod = secs % 86400;
+	if (sod < 0) {
+		sod += 86400;
+		days--;
+	}
+
+	/* Civil date from days since 1970-01-01 (H. Hinnant's algorithm). */
+	z = days + 719468;
+	era = (z >= 0 ? z : z - 146096) / 146097;
+	doe = z - era * 146097;
+	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	y = yoe + era * 400;
+	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	mp = (5 * doy + 2) / 153;
+	d = doy - (153 * mp + 2) / 5 + 1;
+	m = mp < 10 ? mp + 3 : mp - 9;
+	if (m <= 2)
+		y++;
+
+	json_sep(j, key);
+	rg_buf_appendf(j->buf, "\"%04" PRId64 "-%02" PRId64 "-%02" PRId64
+	    "T%02" PRId64 ":%02" PRId64 ":%02" PRId64, y, m, d,
+	    sod / 3600, sod / 60 % 60, sod % 60);
+	if (nsec != 0) {
+		n = snprintf(frac, sizeof(frac), ".%09" PRId64, nsec);
+		while (n > 1 && frac[n - 1] == '0')
+			n--;
+		rg_buf_append(j->buf, frac, (size_t)n);
+	}
+	rg_buf_appends(j->buf, "Z\"");
+}
+
+/* Go's zero time.Time, which gogoproto non-nullable times marshal as. */
+void
+rg_json_time_zero(struct rg_json *j, const char *key)
+{
+	json_sep(j, key);
+	rg_buf_appends(j->buf, "\"0001-01-01T00:00:00Z\"");
+}
+
+/* uuid.UUID.MarshalText: canonical lower-case 8-4-4-4-12. */
+void
+rg_json_uuid(struct rg_json *j, const char *key, const uint8_t u[16])
+{
+	char		s[38];
+	size_t		i, o;
+
+	o = 0;
+	s[o++] = '"';
+	for (i = 0; i < 16; i++) {
+		if (i == 4 || i == 6 || i == 8 || i == 10)
+			s[o++] = '-';
+		s[o++] = hexdigits[u[i] >> 4];
+		s[o++] = hexdigits[u[i] & 0xf];
+	}
+	s[o++] = '"';
+	json_sep(j, key);
+	rg_buf_append(j->buf, s, o);
+}
+
+/*
+ * Decode one UTF-8 sequence like Go's utf8.DecodeRune: returns its width,
+ * or 0 if it is invalid (overlong, surrogate, > U+10FFFF, truncated), in
+ * which case the caller consumes one byte as U+FFFD.
+ */
+static int
+utf8_decode(const uint8_t *s, size_t n, uint32_t *r)
+{
+	uint32_t	c;
+	int		w, i;
+
+	c = s[0];
+	if (c < 0x80) {
+		*r = c;
+		return (1);
+	}
+	if (c >= 0xc2 && c <= 0xdf) {
+		w = 2;
+		c &= 0x1f;
+	} else if (c >= 0xe0 && c <= 0xef) {
+		w = 3;
+		c &= 0x0f;
+	} else if (c >= 0xf0 && c <= 0xf4) {
+		w = 4;
+		c &= 0x07;
+	} else
+		return (0);
+	if (n < (size_t)w)
+		return (0);
+	for (i = 1; i < w; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return (0);
+		c = c << 6 | (s[i] & 0x3f);
+	}
+	if ((w == 3 && c < 0x800) || (w == 4 && c < 0x10000) ||
+	    (c >= 0xd800 && c <= 0xdfff) || c > 0x10ffff)
+		return (0);
+	*r = c;
+	return (w);
+}
+
+void
+rg_json_escape(struct rg_buf *out, const char *str, size_t len)
+{
+	const uint8_t	*s = (const uint8_t *)str;
+	size_t		 i, start;
+	uint32_t	 r;
+	uint8_t		 c;
+	int		 w;
+	char		 esc[6];
+
+	rg_buf_appendc(out, '"');
+	start = 0;
+	for (i = 0; i < len;) {
+		c = s[i];
+		if (c < 0x80) {
+			if (c >= 0x20 && c != '"' && c != '\\' && c != '<' &&
+			    c != '>' && c != '&') {
+				i++;
+				continue;
+			}
+			rg_buf_append(out, s + start, i - start);
+			switch (c) {
+			case '"':
+			case '\\':
+				rg_buf_appendc(out, '\\');
+				rg_buf_appendc(out, c);
+				break;
+			case '\n':
+				rg_buf_append(out, "\\n", 2);
+				break;
+			case '\r':
+				rg_buf_append(out, "\\r", 2);
+				break;
+			case '\t':
+				rg_buf_append(out, "\\t", 2);
+				break;
+			default:
+				memcpy(esc, "\\u00", 4);
+				esc[4] = hexdigits[c >> 4];
+				esc[5] = hexdigits[c & 0xf];
+				rg_buf_append(out, esc, 6);
+				break;
+			}
+			start = ++i;
+			continue;
+		}
+		w = utf8_decode(s + i, len - i, &r);
+		if (w == 0) {
+			rg_buf_append(out, s + start, i - start);
+			rg_buf_append(out, "\\ufffd", 6);
+			start = ++i;
+			continue;
+		}
+		if (r == 0x2028 || r == 0x2029) {
+			rg_buf_append(out, s + start, i - start);
+			rg_buf_append(out, r == 0x2028 ? "\\u2028" : "\\u2029", 6);
+			i += (size_t)w;
+			start = i;
+			continue;
+		}
+		i += (size_t)w;
+	}
+	rg_buf_append(out, s + start, len - start);
+	rg_buf_appendc(out, '"');
+}
+
+/* Does the decimal text read back (as float64 or float32) as v? */
+static int
+float_roundtrips(const char *txt, double v, int bits)
+{
+	if (bits == 32)
+		return (strtof(txt, NULL) == (float)v);
+	return (strtod(txt, NULL) == v);
+}
+
+/*
+ * Shortest decimal digits of finite v > 0 that round-trip (Go's
+ * precision -1): for each length, the correctly rounded candidate, and if
+ * that lies below v (it can miss the narrower lower half-interval at a
+ * power of two), the next decimal up.  dig gets the digits, *nd their
+ * count and *dp the decimal point position (v = 0.dig * 10^dp).
+ */
+static int
+float_shortest(double v, int bits, char *dig, int *nd, int *dp)
+{
+	char		txt[64], cand[64];
+	int		p, maxp, n, e, k, i;
+
+	maxp = bits == 32 ? 9 : 17;
+	for (p = 1; p <= maxp; p++) {
+		snprintf(txt, sizeof(txt), "%.*e", p - 1, v);
+		/* txt is d[.ddd]e[+-]xx */
+		n = 0;
+		for (i = 0; txt[i] != 'e'; i++) {
+			if (txt[i] != '.')
+				dig[n++] = txt[i];
+		}
+		e = atoi(txt + i + 1);
+		if (!float_roundtrips(txt, v, bits)) {
+			if (strtod(txt, NULL) > v)
+				continue;
+			/* Try one unit up in the last digit. */
+			for (k = n - 1; k >= 0; k--) {
+				if (dig[k] != '9') {
+					dig[k]++;
+					break;
+				}
+				dig[k] = '0';
+			}
+			if (k < 0) {
+				dig[0] = '1';
+				e++;
+			}
+			/* cand has no dot: value is digits * 10^(e-n+1) */
+			snprintf(cand, sizeof(cand), "%.*se%d", n, dig,
+			    e - n + 1);
+			if (!float_roundtrips(cand, v, bits))
+				continue;
+		}
+		while (n > 1 && dig[n - 1] == '0')
+			n--;
+		*nd = n;
+		*dp = e + 1;
+		return (0);
+	}
+	return (-1);
+}
+
+static void
+float_fmt_e(struct rg_buf *out, const char *dig, int nd, int dp)
+{
+	int		exp;
+
+	rg_buf_appendc(out, nd > 0 ? (uint8_t)dig[0] : '0');
+	if (nd > 1) {
+		rg_buf_appendc(out, '.');
+		rg_buf_append(out, dig + 1, (size_t)nd - 1);
+	}
+	exp = nd == 0 ? 0 : dp - 1;
+	rg_buf_appendc(out, 'e');
+	rg_buf_appendc(out, exp < 0 ? '-' : '+');
+	if (exp < 0)
+		exp = -exp;
+	rg_buf_appendf(out, "%02d", exp);
+}
+
+static void
+float_fmt_f(struct rg_buf *out, const char *dig, int nd, int dp)
+{
+	int		i, m, prec, j;
+
+	if (dp > 0) {
+		m = nd < dp ? nd : dp;
+		rg_buf_append(out, dig, (size_t)m);
+		for (; m < dp; m++)
+			rg_buf_appendc(out, '0');
+	} else
+		rg_buf_appendc(out, '0');
+	prec = nd - dp > 0 ? nd - dp : 0;
+	if (prec > 0) {
+		rg_buf_appendc(out, '.');
+		for (i = 1; i <= prec; i++) {
+			j = dp + i - 1;
+			rg_buf_appendc(out,
+			    (j >= 0 && j < nd) ? (uint8_t)dig[j] : '0');
+		}
+	}
+}
+
+void
+rg_format_float(struct rg_buf *out, double v, char fmt, int bits)
+{
+	char		dig[32];
+	int		nd, dp, exp;
+
+	if (bits == 32)
+		v = (double)(float)v;
+	if (isnan(v)) {
+		rg_buf_appends(out, "NaN");
+		return;
+	}
+	if (isinf(v)) {
+		rg_buf_appends(out, v > 0 ? "+Inf" : "-Inf");
+		return;
+	}
+	if (signbit(v)) {
+		rg_buf_appendc(out, '-');
+		v = -v;
+	}
+	nd = 0;
+	dp = 0;
+	if (v != 0 && float_shortest(v, bits, dig, &nd, &dp) == -1)
+		abort();
+
+	switch (fmt) {
+	case 'e':
+		float_fmt_e(out, dig, nd, dp);
+		break;
+	case 'g':
+		/* Go: shortest 'g' switches to %e when exp < -4 || exp >= 6. */
+		exp = dp - 1;
+		if (nd != 0 && (exp < -4 || exp >= 6))
+			float_fmt_e(out, dig, nd, dp);
+		else
+			float_fmt_f(out, dig, nd, dp);
+		break;
+	default:
+		float_fmt_f(out, dig, nd, dp);
+		break;
+	}
+}
+
+void
+rg_json_format_float(struct rg_buf *out, double v, int bits)
+{
+	double		a;
+	size_t		n, start;
+	char		fmt;
+
+	if (isnan(v) || isinf(v)) {
+		rg_buf_appendc(out, '0');
+		return;
+	}
+	fmt = 'f';
+	a = fabs(v);
+	if (a != 0) {
+		if (bits == 64 && (a < 1e-6 || a >= 1e21))
+			fmt = 'e';
+		if (bits == 32 && ((float)a < 1e-6f || (float)a >= 1e21f))
+			fmt = 'e';
+	}
+	start = out->len;
+	rg_format_float(out, v, fmt, bits);
+	if (fmt == 'e') {
+		/* clean up e-09 to e-9, as Go does */
+		n = out->len - start;
+		if (n >= 4 && out->data[out->len - 4] == 'e' &&
+		    out->data[out->len - 3] == '-' &&
+		    out->data[out->len - 2] == '0') {
+			out->data[out->len - 2] = out->data[out->len - 1];
+			out->len--;
+			out->data[out->len] = '\0';
+		}
+	}
+}
+
+static int
+ids_cmp(const void *a, const void *b)
+{
+	char		sa[24], sb[24];
+
+	snprintf(sa, sizeof(sa), "%" PRId64, *(const int64_t *)a);
+	snprintf(sb, sizeof(sb), "%" PRId64, *(const int64_t *)b);
+	return (strcmp(sa, sb));
+}
+
+void
+rg_json_sort_ids_as_strings(int64_t *ids, size_t n)
+{
+	if (n > 1)
+		qsort(ids, n, sizeof(*ids), ids_cmp);
+}

@@ -1,0 +1,57 @@
+/*
+ * Copyright (c) 2024 roachgate authors.
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ */
+
+#ifndef RG_KEYS_H
+#define RG_KEYS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "rg_buf.h"
+
+/*
+ * CockroachDB key encoding (pkg/util/encoding) and Key.String() pretty
+ * printing (pkg/keys/printer.go) for the keys roachgate produces.
+ *
+ * Supported exactly: /Min, /Max, /Meta1, /Meta2 (key of key), /System
+ * (NodeLiveness, NodeLivenessMax, StatusNode), /NamespaceTable, /Table
+ * (incl. /Table/SystemConfigSpan/Start), /Tenant; values NULL, !NULL and
+ * the interleave sentinel #, True, False, Arr, ints (varint/uvarint),
+ * floats, bytes (ascending and descending), [] and {}, unknown bytes
+ * quoted like strconv.Quote, "???" for undecodable values and the
+ * /PrefixEnd recovery.  Approximated: the /Local sub-keys (printed as a
+ * quoted remainder), /System/tsd, and the value types Time, TimeTZ,
+ * Duration, Decimal, BitArray, array keys and JSON inverted-index keys
+ * (printed as the quoted remainder); strconv.IsPrint is approximated for
+ * non-ASCII (unassigned code points count as printable).
+ */
+
+/* Key.String(): appends the pretty form.  Returns 0, -1 on bad args. */
+int	rg_key_pretty(const uint8_t *, size_t, struct rg_buf *);
+
+/*
+ * EncodeUvarintAscending: one byte 136+v when v <= 109, else byte
+ * 245+n and v big-endian in n bytes (1..8).  Returns the bytes written,
+ * or 0 when outlen is too small.
+ */
+int	rg_key_encode_uvarint(uint64_t, uint8_t *, size_t);
+
+/* EncodeVarintAscending: negative values take 128+8-n and ^v. */
+int	rg_key_encode_varint(int64_t, uint8_t *, size_t);
+
+/*
+ * roachpb.Key.PrefixEnd: the first key after every key with this prefix
+ * (the empty key gives /Max, 0xff...ff is returned unchanged).  out must
+ * hold max(len, 2) bytes; *outlen gets the length.
+ */
+void	rg_key_prefix_end(const uint8_t *, size_t, uint8_t *, size_t *);
+
+/* strconv.Quote of arbitrary bytes, appended. */
+void	rg_go_quote(struct rg_buf *, const uint8_t *, size_t);
+
+#endif /* !RG_KEYS_H */

@@ -1,0 +1,26 @@
+/*
+ * Unit tests for the pure-C logic of roachgate (Check framework).
+ * Exit status is non-zero when any check fails.
+ */
+
+#include <stdlib.h>
+
+#include "suites.h"
+
+int
+main(void)
+{
+	SRunner		*sr;
+	int		 failed;
+
+	sr = srunner_create(buf_suite());
+	srunner_add_suite(sr, json_suite());
+	srunner_add_suite(sr, params_suite());
+	srunner_add_suite(sr, token_suite());
+	srunner_add_suite(sr, paginate_suite());
+	srunner_add_suite(sr, keys_suite());
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return (failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE);
+}
