@@ -14,6 +14,13 @@ Suite	*token_suite(void);
 Suite	*paginate_suite(void);
 Suite	*keys_suite(void);
 
+/*
+ * Suites of other pure-C modules: tests/unit/test_X.c defines X_suite();
+ * the Makefile generates their prototypes and rg_extra_suites().
+ */
+#include "extra_suites.h"
+void	 rg_extra_suites(SRunner *);
+
 /* Assert that b holds exactly the string s. */
 #define ck_assert_buf_str(b, s)	ck_assert_str_eq(rg_buf_cstr(b), (s))
 

@@ -19,6 +19,7 @@ main(void)
 	srunner_add_suite(sr, token_suite());
 	srunner_add_suite(sr, paginate_suite());
 	srunner_add_suite(sr, keys_suite());
+	rg_extra_suites(sr);
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);
