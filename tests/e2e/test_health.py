@@ -97,3 +97,45 @@ def test_certificate_is_verified(server):
     c.ctx = ssl.create_default_context()
     with pytest.raises(ssl.SSLError):
         c.get("/api/v2/health/")
+
+
+def test_hung_primary_never_blocks_a_worker(server):
+    """A primary that stops answering costs ready=true the node timeout,
+    and nothing else: requests on the same workers keep flowing."""
+    import threading
+    import time
+
+    from rgtest import frozen
+
+    c = server.client()
+    assert_empty_json(c.get("/api/v2/health/?ready=true"))
+    slow = {}
+
+    def ready():
+        r = server.client().get("/api/v2/health/?ready=true",
+                                keepalive=False)
+        slow[r.status] = slow.get(r.status, 0) + 1
+
+    with frozen(server, 1):
+        threads = [threading.Thread(target=ready) for _ in range(4)]
+        t0 = time.time()
+        for t in threads:
+            t.start()
+        # Meanwhile every worker keeps answering at once.
+        worst = 0
+        while any(t.is_alive() for t in threads):
+            s = time.time()
+            assert_empty_json(server.client().get("/api/v2/health/",
+                                                  keepalive=False))
+            worst = max(worst, time.time() - s)
+        for t in threads:
+            t.join()
+        waited = time.time() - t0
+    assert slow == {500: 4}, slow
+    # Bounded by the node timeout (1.5 s in the fixture), not by the hang.
+    assert waited < 10, waited
+    assert worst < 1.0, worst
+    server.wait_for(
+        lambda: c.get("/api/v2/health/?ready=true",
+                      keepalive=False).status == 200,
+        timeout=30, what="ready=true after the primary resumed")

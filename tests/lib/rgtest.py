@@ -7,6 +7,7 @@ import http.client
 import json
 import os
 import shlex
+import shutil
 import socket
 import ssl
 import subprocess
@@ -121,7 +122,8 @@ class Server:
     """A cluster and a roachgate in front of it, under run/<name>."""
 
     def __init__(self, name, standbys=2, extra_conf="", workers=2):
-        self.dir = os.path.join(ROOT, "run", name)
+        # One directory per test process: several runs may share a machine.
+        self.dir = os.path.join(ROOT, "run", "%s-%d" % (name, os.getpid()))
         os.makedirs(self.dir, exist_ok=True)
         self.extra_conf = extra_conf
         self.workers = workers
@@ -233,3 +235,35 @@ class Server:
     def teardown(self):
         self.stop()
         sh("scripts/cluster.sh", "stop", self.cluster_dir, check=False)
+        if not os.environ.get("RG_KEEP_RUN"):
+            shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def node_pids(server, node_id):
+    """The postmaster of a node and its children (backends, walreceiver)."""
+    with open(os.path.join(server.cluster_dir, "pg", "n%d" % node_id,
+                           "postmaster.pid")) as f:
+        pm = int(f.readline())
+    out = subprocess.run(["ps", "-o", "pid=", "--ppid", str(pm)],
+                         stdout=subprocess.PIPE, text=True).stdout
+    return [pm] + [int(x) for x in out.split()]
+
+
+class frozen:
+    """Context manager: a node that hangs (SIGSTOP), as a wedged server or
+    a network black hole would, then resumes (SIGCONT)."""
+
+    def __init__(self, server, node_id):
+        self.pids = node_pids(server, node_id)
+
+    def __enter__(self):
+        for p in self.pids:
+            os.kill(p, 19)
+        return self
+
+    def __exit__(self, *exc):
+        for p in self.pids:
+            try:
+                os.kill(p, 18)
+            except ProcessLookupError:
+                pass
