@@ -9,7 +9,17 @@
 -- setting system_ranges is 1, the system catalogs (pg_catalog,
 -- information_schema): every query, roachgate's own included, reads them,
 -- so they would top every hot-ranges list.
+-- Sizes: pg_relation_size() takes a (brief) ACCESS SHARE lock, so for a
+-- relation someone holds or awaits ACCESS EXCLUSIVE on (DDL, or its replay
+-- on a standby) the size from pg_class is used instead of waiting.
 CREATE OR REPLACE VIEW roachgate.relations AS
+WITH locked AS (
+    SELECT DISTINCT l.relation
+    FROM pg_locks l
+    WHERE l.locktype = 'relation' AND l.mode = 'AccessExclusiveLock'
+        AND l.database IN (0, (SELECT d.oid FROM pg_database d
+            WHERE d.datname = current_database()))
+)
 SELECT
     c.oid::int8 AS relation_id,
     owner.oid::int8 AS table_id,
@@ -24,7 +34,8 @@ SELECT
     n.nspname::text AS schema_name,
     owner.relname::text AS table_name,
     CASE WHEN c.relkind = 'i' THEN c.relname::text END AS index_name,
-    coalesce(pg_relation_size(c.oid), 0) AS size_bytes,
+    CASE WHEN lk.relation IS NULL THEN coalesce(pg_relation_size(c.oid), 0)
+        ELSE c.relpages::int8 * current_setting('block_size')::int8 END AS size_bytes,
     -- rough bytes per row, for write_bytes_per_second (0 = unknown)
     CASE WHEN c.reltuples > 0
         THEN c.relpages::float8 * current_setting('block_size')::float8 / c.reltuples
@@ -35,6 +46,7 @@ JOIN pg_class base ON base.oid = CASE WHEN c.relkind = 'i' THEN ix.indrelid ELSE
 LEFT JOIN pg_class toastowner ON base.relkind = 't' AND toastowner.reltoastrelid = base.oid
 JOIN pg_class owner ON owner.oid = coalesce(toastowner.oid, base.oid)
 JOIN pg_namespace n ON n.oid = owner.relnamespace
+LEFT JOIN locked lk ON lk.relation = c.oid
 WHERE c.relkind IN ('r', 'i', 'S', 't', 'm')
     AND c.relpersistence = 'p'
     AND n.nspname <> 'roachgate'

@@ -28,13 +28,15 @@ BEGIN ATOMIC
         streaming = excluded.streaming, detail = excluded.detail;
 END;
 
+-- Samples are filed under the name the node gave itself in the counters
+-- (that is the name its ranges view looks for); node_name is a fallback.
 CREATE OR REPLACE FUNCTION roachgate.record_sample(node_name text, counters jsonb)
 RETURNS void
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-    n text := coalesce($1, $2->>'node');
+    n text := coalesce($2->>'node', $1);
     at int8;
     keep int8 := greatest(roachgate.setting_int8('samples_kept', 5), 2);
 BEGIN

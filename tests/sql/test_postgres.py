@@ -276,3 +276,45 @@ def test_stopped_standby_makes_ranges_underreplicated(cluster):
     cluster.sample()
     cluster.wait_replay()
     assert cluster.query(3, under) == [(False, False)]
+
+
+def test_ranges_do_not_wait_for_ddl_locks(cluster):
+    cluster.query(1, "CREATE TABLE locked_t (id int PRIMARY KEY)", user="postgres")
+    holder = cluster.connect(1, user="postgres", appname="rg-lock-holder")
+    holder.autocommit = False
+    try:
+        with holder.cursor() as cur:
+            cur.execute("LOCK TABLE locked_t IN ACCESS EXCLUSIVE MODE")
+        conn = cluster.connect(1)
+        with conn.cursor() as cur:
+            cur.execute("SET statement_timeout = '3s'")
+            cur.execute("""SELECT count(*) FROM roachgate.ranges
+                WHERE table_name = 'locked_t'""")
+            assert cur.fetchone()[0] == 2  # heap and primary key, no wait
+        conn.close()
+    finally:
+        holder.rollback()
+        holder.close()
+
+
+def test_restart_node_and_whole_cluster(cluster):
+    streaming = "SELECT count(*) FROM pg_stat_replication WHERE state = 'streaming'"
+    cluster.script("restart-node", "2")
+    wait_for(lambda: cluster.query(1, streaming) == [(2,)], what="n2 streaming")
+    before = cluster.script("status")
+    cluster.script("start")  # already running: nothing changes
+    assert cluster.script("status") == before
+    cluster.script("stop")
+    for node in range(1, cluster.nodes + 1):
+        with pytest.raises(psycopg2.OperationalError):
+            cluster.connect(node)
+    cluster.script("start")  # no new initdb: same ports, same data
+    wait_for(lambda: cluster.query(1, streaming) == [(2,)], what="standbys streaming")
+    assert [line.split()[:3] for line in cluster.script("status").splitlines()] == \
+        [line.split()[:3] for line in before.splitlines()]
+    cluster.wait_replay()
+    for node in range(1, cluster.nodes + 1):
+        assert cluster.query(node, "SELECT count(*) FROM repl_t", user="postgres") \
+            == [(1000,)]
+        assert cluster.query(node, "SELECT node_name FROM roachgate.node_status") \
+            == [("n%d" % node,)]
