@@ -386,6 +386,22 @@ float_shortest(double v, int bits, char *dig, int *nd, int *dp)
 	char		txt[64], cand[64];
 	int		p, maxp, n, e, k, i;
 
+	/*
+	 * Integers below 2^53 (2^24 for float32) are exact and their
+	 * neighbours are at most 1 apart, so their shortest form is the
+	 * integer itself: skip the search (metrics are mostly counters).
+	 */
+	if (v < (bits == 32 ? 16777216.0 : 9007199254740992.0) &&
+	    v == floor(v)) {
+		n = snprintf(txt, sizeof(txt), "%.0f", v);
+		memcpy(dig, txt, (size_t)n);
+		*dp = n;
+		while (n > 1 && dig[n - 1] == '0')
+			n--;
+		*nd = n;
+		return (0);
+	}
+
 	maxp = bits == 32 ? 9 : 17;
 	for (p = 1; p <= maxp; p++) {
 		snprintf(txt, sizeof(txt), "%.*e", p - 1, v);

@@ -307,6 +307,9 @@ rg_page_state_merge(struct rg_page_state *st, const uint32_t *all, size_t n)
 	uint32_t	sorted[RG_PAGE_MAXNODES];
 	size_t		ns, i, j;
 
+	/* A state built by hand could break the invariant: refuse it. */
+	if (page_total(st) > RG_PAGE_MAXNODES)
+		return;
 	ns = 0;
 	memcpy(sorted, st->queried, st->nqueried * sizeof(uint32_t));
 	ns += st->nqueried;
@@ -344,6 +347,8 @@ rg_page_state_paginate(struct rg_page_state *st, int64_t *limit,
 
 	*start = 0;
 	*end = 0;
+	if (page_total(st) > RG_PAGE_MAXNODES)
+		return (-1);
 	if (*limit <= 0 || node == 0 || st->in_progress == 0) {
 		/* Already reached limit. */
 		*limit = 0;
