@@ -1,0 +1,56 @@
+/*
+ * Login throttling bookkeeping: a fixed-size table of failure counters
+ * keyed by a short string ("u:<username>", "a:<address>").  Pure C, no
+ * clock of its own (callers pass milliseconds), so it links alone into
+ * the unit tests.
+ *
+ * After `after` consecutive failures a key is blocked for base_ms, and
+ * each further failure doubles the block, up to max_ms.  A success
+ * (rg_throttle_reset) forgets the key.  A key that has not failed for
+ * 2 * max_ms starts over.  When the table is full, the entry whose last
+ * failure is oldest is recycled, so memory stays bounded.
+ */
+
+#ifndef RG_THROTTLE_H
+#define RG_THROTTLE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define RG_THROTTLE_KEY_MAX	80	/* "u:" + 63-byte role name + NUL */
+#define RG_THROTTLE_SIZE	2048	/* entries per worker */
+
+struct rg_throttle_entry {
+	char		key[RG_THROTTLE_KEY_MAX];	/* "" = free */
+	uint32_t	failures;
+	uint64_t	last;		/* time of the last failure */
+	uint64_t	until;		/* blocked until, 0 = not blocked */
+};
+
+struct rg_throttle {
+	struct rg_throttle_entry	*tab;
+	size_t				size;
+	uint32_t			after;
+	uint64_t			base_ms;
+	uint64_t			max_ms;
+};
+
+/* 0, or -1 on bad arguments or allocation failure. */
+int		rg_throttle_init(struct rg_throttle *, size_t, uint32_t,
+		    uint64_t, uint64_t);
+void		rg_throttle_free(struct rg_throttle *);
+
+/* Milliseconds the key stays blocked at time now, 0 if it may try. */
+uint64_t	rg_throttle_wait(const struct rg_throttle *, const char *,
+		    uint64_t);
+
+/* One more failure of key at time now. */
+void		rg_throttle_fail(struct rg_throttle *, const char *, uint64_t);
+
+/* A success: forget key. */
+void		rg_throttle_reset(struct rg_throttle *, const char *);
+
+/* Number of keys in use (for tests). */
+size_t		rg_throttle_count(const struct rg_throttle *);
+
+#endif /* !RG_THROTTLE_H */

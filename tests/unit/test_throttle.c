@@ -1,0 +1,209 @@
+/*
+ * Tests for the login throttle bookkeeping (src/throttle.c): blocking
+ * after N failures, doubling delays with a cap, reset on success,
+ * forgetting after a quiet period, bounded memory with oldest-first
+ * eviction.
+ */
+
+#include <stdio.h>
+#include <string.h>
+
+#include "suites.h"
+#include "throttle.h"
+
+#define AFTER	3
+#define BASE	1000
+#define MAX	8000
+
+static void
+fail_n(struct rg_throttle *t, const char *key, int n, uint64_t now)
+{
+	while (n-- > 0)
+		rg_throttle_fail(t, key, now);
+}
+
+START_TEST(test_throttle_init_args)
+{
+	struct rg_throttle	t;
+
+	ck_assert_int_eq(rg_throttle_init(&t, 0, AFTER, BASE, MAX), -1);
+	ck_assert_int_eq(rg_throttle_init(&t, 8, 0, BASE, MAX), -1);
+	ck_assert_int_eq(rg_throttle_init(&t, 8, AFTER, 0, MAX), -1);
+	ck_assert_int_eq(rg_throttle_init(&t, 8, AFTER, MAX, BASE), -1);
+	ck_assert_int_eq(rg_throttle_init(&t, 8, AFTER, BASE, MAX), 0);
+	rg_throttle_free(&t);
+}
+END_TEST
+
+START_TEST(test_throttle_blocks_after_n)
+{
+	struct rg_throttle	t;
+
+	ck_assert_int_eq(rg_throttle_init(&t, 8, AFTER, BASE, MAX), 0);
+	ck_assert_uint_eq(rg_throttle_wait(&t, "u:x", 100), 0);
+
+	fail_n(&t, "u:x", AFTER - 1, 100);
+	ck_assert_uint_eq(rg_throttle_wait(&t, "u:x", 100), 0);
+
+	rg_throttle_fail(&t, "u:x", 100);
+	ck_assert_uint_eq(rg_throttle_wait(&t, "u:x", 100), BASE);
+	ck_assert_uint_eq(rg_throttle_wait(&t, "u:x", 600), BASE - 500);
+	ck_assert_uint_eq(rg_throttle_wait(&t, "u:x", 100 + BASE), 0);
+
+	/* Other keys are not affected. */
+	ck_assert_uint_eq(rg_throttle_wait(&t, "u:y", 100), 0);
+	ck_assert_uint_eq(rg_throttle_wait(&t, "a:x", 100), 0);
+	rg_throttle_free(&t);
+}
+END_TEST
+
+START_TEST(test_throttle_doubles_and_caps)
+{
+	struct rg_throttle	t;
+	uint64_t		now, want;
+	int			i;
+
+	ck_assert_int_eq(rg_throttle_init(&t, 8, AFTER, BASE, MAX), 0);
+	now = 1000;
+	fail_n(&t, "a:1.2.3.4", AFTER, now);
+	want = BASE;
+	for (i = 0; i < 8; i++) {
+		ck_assert_uint_eq(rg_throttle_wait(&t, "a:1.2.3.4", now), want);
+		now += want;
+		ck_assert_uint_eq(rg_throttle_wait(&t, "a:1.2.3.4", now), 0);
+		rg_throttle_fail(&t, "a:1.2.3.4", now);
+		want = want * 2 > MAX ? MAX : want * 2;
+	}
+	ck_assert_uint_eq(rg_throttle_wait(&t, "a:1.2.3.4", now), MAX);
+	rg_throttle_free(&t);
+}
+END_TEST
+
+START_TEST(test_throttle_reset)
+{
+	struct rg_throttle	t;
+
+	ck_assert_int_eq(rg_throttle_init(&t, 8, AFTER, BASE, MAX), 0);
+	fail_n(&t, "u:x", AFTER + 2, 50);
+	ck_assert_uint_gt(rg_throttle_wait(&t, "u:x", 50), 0);
+	rg_throttle_reset(&t, "u:x");
+	ck_assert_uint_eq(rg_throttle_wait(&t, "u:x", 50), 0);
+	ck_assert_uint_eq(rg_throttle_count(&t), 0);
+
+	/* Counting starts over: consecutive failures only. */
+	fail_n(&t, "u:x", AFTER - 1, 60);
+	ck_assert_uint_eq(rg_throttle_wait(&t, "u:x", 60), 0);
+	rg_throttle_reset(&t, "u:nobody");
+	ck_assert_uint_eq(rg_throttle_count(&t), 1);
+	rg_throttle_free(&t);
+}
+END_TEST
+
+START_TEST(test_throttle_forgets)
+{
+	struct rg_throttle	t;
+
+	ck_assert_int_eq(rg_throttle_init(&t, 8, AFTER, BASE, MAX), 0);
+	fail_n(&t, "u:x", AFTER - 1, 10);
+	/* Quiet for more than 2 * MAX: the old failures no longer count. */
+	rg_throttle_fail(&t, "u:x", 10 + 2 * MAX + 1);
+	ck_assert_uint_eq(rg_throttle_wait(&t, "u:x", 10 + 2 * MAX + 1), 0);
+	/* Within the window they do. */
+	fail_n(&t, "u:y", AFTER - 1, 10);
+	rg_throttle_fail(&t, "u:y", 10 + 2 * MAX);
+	ck_assert_uint_eq(rg_throttle_wait(&t, "u:y", 10 + 2 * MAX), BASE);
+	rg_throttle_free(&t);
+}
+END_TEST
+
+START_TEST(test_throttle_bounded)
+{
+	struct rg_throttle	t;
+	char			key[32];
+	int			i;
+
+	ck_assert_int_eq(rg_throttle_init(&t, 4, AFTER, BASE, MAX), 0);
+	fail_n(&t, "u:victim", AFTER, 5);
+	for (i = 0; i < 3; i++) {
+		(void)snprintf(key, sizeof(key), "u:k%d", i);
+		rg_throttle_fail(&t, key, 10 + i);
+	}
+	ck_assert_uint_eq(rg_throttle_count(&t), 4);
+	ck_assert_uint_gt(rg_throttle_wait(&t, "u:victim", 20), 0);
+
+	/* Full: the entry failed longest ago goes first. */
+	rg_throttle_fail(&t, "u:new", 20);
+	ck_assert_uint_eq(rg_throttle_count(&t), 4);
+	ck_assert_uint_eq(rg_throttle_wait(&t, "u:victim", 20), 0);
+	fail_n(&t, "u:new", AFTER - 1, 21);
+	ck_assert_uint_eq(rg_throttle_wait(&t, "u:new", 21), BASE);
+
+	/* Many more keys than slots: never more than the table holds. */
+	for (i = 0; i < 1000; i++) {
+		(void)snprintf(key, sizeof(key), "a:10.0.%d.%d", i / 256,
+		    i % 256);
+		rg_throttle_fail(&t, key, 100 + i);
+	}
+	ck_assert_uint_eq(rg_throttle_count(&t), 4);
+	rg_throttle_free(&t);
+}
+END_TEST
+
+START_TEST(test_throttle_keys)
+{
+	struct rg_throttle	t;
+	char			key[RG_THROTTLE_KEY_MAX + 8];
+
+	ck_assert_int_eq(rg_throttle_init(&t, 4, 1, BASE, MAX), 0);
+	/* Empty and over-long keys are ignored, not truncated. */
+	rg_throttle_fail(&t, "", 1);
+	memset(key, 'x', sizeof(key) - 1);
+	key[sizeof(key) - 1] = '\0';
+	rg_throttle_fail(&t, key, 1);
+	ck_assert_uint_eq(rg_throttle_count(&t), 0);
+	ck_assert_uint_eq(rg_throttle_wait(&t, key, 1), 0);
+
+	/* The longest allowed key works. */
+	key[RG_THROTTLE_KEY_MAX - 1] = '\0';
+	rg_throttle_fail(&t, key, 1);
+	ck_assert_uint_eq(rg_throttle_wait(&t, key, 1), BASE);
+	rg_throttle_free(&t);
+}
+END_TEST
+
+/* Messages from other workers may carry slightly older times. */
+START_TEST(test_throttle_out_of_order)
+{
+	struct rg_throttle	t;
+
+	ck_assert_int_eq(rg_throttle_init(&t, 4, 2, BASE, MAX), 0);
+	rg_throttle_fail(&t, "u:x", 500);
+	rg_throttle_fail(&t, "u:x", 400);
+	ck_assert_uint_eq(rg_throttle_wait(&t, "u:x", 500), BASE - 100);
+	/* A later failure never shortens a block. */
+	rg_throttle_fail(&t, "u:x", 450);
+	ck_assert_uint_eq(rg_throttle_wait(&t, "u:x", 500), 2 * BASE - 50);
+	rg_throttle_free(&t);
+}
+END_TEST
+
+Suite *
+throttle_suite(void)
+{
+	Suite	*s;
+	TCase	*tc;
+
+	s = suite_create("throttle");
+	tc = tcase_create("core");
+	tcase_add_test(tc, test_throttle_init_args);
+	tcase_add_test(tc, test_throttle_blocks_after_n);
+	tcase_add_test(tc, test_throttle_doubles_and_caps);
+	tcase_add_test(tc, test_throttle_reset);
+	tcase_add_test(tc, test_throttle_forgets);
+	tcase_add_test(tc, test_throttle_bounded);
+	tcase_add_test(tc, test_throttle_keys);
+	tcase_add_test(tc, test_throttle_out_of_order);
+	suite_add_tcase(s, tc);
+
+	return (s);
+}
