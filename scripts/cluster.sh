@@ -4,7 +4,7 @@
 #
 #   cluster.sh start RUNDIR [--standbys N] [--base-port P]
 #   cluster.sh stop RUNDIR
-#   cluster.sh status RUNDIR
+#   cluster.sh status RUNDIR        (exit status 1 if a node is down)
 #   cluster.sh stop-node|start-node|restart-node RUNDIR ID
 #   cluster.sh install RUNDIR       (re)install the status catalog (upgrade)
 #
@@ -12,6 +12,14 @@
 # (data directories; postmaster.pid inside), RUNDIR/pg/sock (unix sockets),
 # RUNDIR/pg/log/n<ID>.log, RUNDIR/pg/.pgpass (0600, replication and admin).
 # The servers run as the OS user postgres; run this as root or postgres.
+# Every node has cluster_name 'roachgate-demo' (the cluster's name, as in
+# CockroachDB); nodes are told apart by name: n<ID>, set both as the
+# standby's application_name (what the primary's pg_stat_replication shows)
+# and as the custom setting roachgate.node_name.
+# Roles (random passwords in cluster.env): postgres (superuser), replicator,
+# roachgate (the server's login, owns the catalog, pg_monitor), demo_admin
+# (pg_monitor), demo_user. The database $ROACHGATE_DB (default roachgate)
+# holds the status catalog (sql/postgres/install.sql).
 # Speed over safety: fsync=off, full_page_writes=off, synchronous_commit=off.
 # A crash of the machine can corrupt these clusters: demo and tests only.
 set -eu
@@ -29,7 +37,7 @@ die() {
 }
 
 usage() {
-	sed -n '4,9p' "$0" | sed 's/^# \{0,1\}//' >&2
+	sed -n '5,9p' "$0" | sed 's/^# \{0,1\}//' >&2
 	exit 2
 }
 
@@ -51,9 +59,23 @@ ensure_postgres() {
 		echo "create_main_cluster = false" \
 		    >/etc/postgresql-common/createcluster.conf
 	fi
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
-	    -o Dpkg::Options::=--force-confold postgresql-15 >/dev/null
+	export DEBIAN_FRONTEND=noninteractive
+	if ! apt-get install -y -q -o Dpkg::Options::=--force-confold \
+	    postgresql-15 >/dev/null; then
+		apt-get update -q >/dev/null
+		apt-get install -y -q -o Dpkg::Options::=--force-confold \
+		    postgresql-15 >/dev/null
+	fi
 	[ -x "$PGBIN/postgres" ] || die "could not install postgresql-15"
+}
+
+ensure_tools() {
+	if ! command -v openssl >/dev/null; then
+		[ "$(id -u)" -eq 0 ] || die "openssl is missing"
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -q openssl >/dev/null
+	fi
+	command -v runuser >/dev/null || [ "$(id -u)" -ne 0 ] ||
+	    die "runuser (util-linux) is missing"
 }
 
 check_user() {
@@ -63,8 +85,16 @@ check_user() {
 	id "$PGOS_USER" >/dev/null 2>&1 || die "no OS user $PGOS_USER"
 }
 
+# No listener on TCP port $1 (any address). ss if present, else /proc.
 port_free() {
-	! ss -Hltn "( sport = :$1 )" 2>/dev/null | grep -q .
+	if command -v ss >/dev/null; then
+		listeners=$(ss -Hltn "( sport = :$1 )")
+	else
+		listeners=$(awk -v p="$(printf '%04X' "$1")" \
+		    '$4 == "0A" && substr($2, length($2) - 3) == p' \
+		    /proc/net/tcp /proc/net/tcp6 2>/dev/null)
+	fi
+	[ -z "$listeners" ]
 }
 
 # Load RUNDIR/cluster.env (written by us, mode 0600).
@@ -337,7 +367,7 @@ cmd_start() {
 
 	check_user
 	ensure_postgres
-	command -v openssl >/dev/null || die "openssl is missing"
+	ensure_tools
 	mkdir -p "$RUNDIR"
 	as_pg test -x "$RUNDIR" ||
 	    die "$RUNDIR is not traversable by $PGOS_USER (chmod o+x its parents)"

@@ -4,7 +4,7 @@ import time
 
 import pytest
 
-from conftest import FIXTURE_ARGS, encode_uvarint, run_fixture
+from sqlcat import FIXTURE_ARGS, encode_uvarint, run_fixture
 
 TABLES = ["node_status", "ranges", "sessions"]
 

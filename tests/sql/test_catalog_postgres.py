@@ -5,20 +5,34 @@ import time
 import psycopg2
 import pytest
 
-from conftest import encode_uvarint
+from sqlcat import encode_uvarint
 
 SPAN_COLS = "range_id, start_key, end_key, start_pretty, end_pretty"
 
 
-def wait_for(fn, timeout=30, step=0.1, what="condition"):
+def wait_for(fn, timeout=60, step=0.1, what="condition", cluster=None):
     deadline = time.time() + timeout
     while True:
         v = fn()
         if v:
             return v
         if time.time() > deadline:
-            raise AssertionError("timed out waiting for " + what)
+            raise AssertionError("timed out waiting for %s%s" % (
+                what, diagnose(cluster) if cluster else ""))
         time.sleep(step)
+
+
+def diagnose(cluster):
+    """Replication state and log tails, for a failure message."""
+    out = ["", cluster.script_status()]
+    try:
+        out.append(repr(cluster.query(1, """SELECT application_name, state
+            FROM pg_stat_replication""", user="postgres")))
+    except psycopg2.Error as e:
+        out.append("primary: %s" % e)
+    for node in range(1, cluster.nodes + 1):
+        out.append("--- n%d log:\n%s" % (node, cluster.log_tail(node)))
+    return "\n".join(out)
 
 
 def spans(cluster, node, table):
@@ -259,7 +273,8 @@ def test_stopped_standby_makes_ranges_underreplicated(cluster):
         assert cluster.query(node, under) == [(False, False)], node
     cluster.script("stop-node", "3")
     try:
-        wait_for(lambda: cluster.query(1, under) == [(True, True)], what="under-replication")
+        wait_for(lambda: cluster.query(1, under) == [(True, True)], what="under-replication",
+             cluster=cluster)
         assert cluster.query(1, "SELECT replica_names FROM roachgate.node_status") \
             == [(["n2"],)]
         reps = cluster.query(1, "SELECT DISTINCT replica_names FROM roachgate.ranges")
@@ -272,7 +287,8 @@ def test_stopped_standby_makes_ranges_underreplicated(cluster):
             == [(["n2"],)]
     finally:
         cluster.script("start-node", "3")
-    wait_for(lambda: cluster.query(1, under) == [(False, False)], what="recovery")
+    wait_for(lambda: cluster.query(1, under) == [(False, False)], what="recovery",
+             cluster=cluster)
     cluster.sample()
     cluster.wait_replay()
     assert cluster.query(3, under) == [(False, False)]
@@ -300,7 +316,8 @@ def test_ranges_do_not_wait_for_ddl_locks(cluster):
 def test_restart_node_and_whole_cluster(cluster):
     streaming = "SELECT count(*) FROM pg_stat_replication WHERE state = 'streaming'"
     cluster.script("restart-node", "2")
-    wait_for(lambda: cluster.query(1, streaming) == [(2,)], what="n2 streaming")
+    wait_for(lambda: cluster.query(1, streaming) == [(2,)], what="n2 streaming",
+             cluster=cluster)
     before = cluster.script("status")
     cluster.script("start")  # already running: nothing changes
     assert cluster.script("status") == before
@@ -309,7 +326,8 @@ def test_restart_node_and_whole_cluster(cluster):
         with pytest.raises(psycopg2.OperationalError):
             cluster.connect(node)
     cluster.script("start")  # no new initdb: same ports, same data
-    wait_for(lambda: cluster.query(1, streaming) == [(2,)], what="standbys streaming")
+    wait_for(lambda: cluster.query(1, streaming) == [(2,)], what="standbys streaming",
+             cluster=cluster)
     assert [line.split()[:3] for line in cluster.script("status").splitlines()] == \
         [line.split()[:3] for line in before.splitlines()]
     cluster.wait_replay()

@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from conftest import encode_uvarint, parse_contract, pretty_key
+from sqlcat import encode_uvarint, parse_contract, pretty_key
 
 RELATIONS, FUNCTIONS = parse_contract()
 STATUS_RELATIONS = ["node_status", "ranges", "sessions", "web_sessions"]
