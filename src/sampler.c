@@ -353,7 +353,10 @@ sq_finish(struct sq *q, int ok, const char *why)
 {
 	char	*error;
 
-	error = ok ? NULL : kore_strdup(why != NULL ? why : "unknown error");
+	/* A connection that broke under the query can leave no text. */
+	if (why == NULL || *why == '\0')
+		why = "unknown error";
+	error = ok ? NULL : kore_strdup(why);
 
 	/* Set first: the cleanup below calls back with COMPLETE. */
 	q->phase = ok ? SQ_DONE : SQ_FAILED;
