@@ -9,12 +9,23 @@
 #include <string.h>
 
 #include <kore/hooks.h>
+#include <kore/seccomp.h>
 
 #include "roachgate.h"
 
 #define CONFIG_DEFAULT	"conf/roachgate.conf"
 
 struct rg_config	rg_cfg;
+
+/*
+ * Syscalls the workers need beyond Kore's own filter: glibc grows large
+ * response buffers (realloc of an mmap'ed chunk, from about 128 KiB)
+ * with mremap.  libpq needs nothing more with the DSN form that
+ * conf/roachgate.conf documents (host=<IP>, password, no SSL/GSS).
+ */
+KORE_SECCOMP_FILTER("roachgate",
+	KORE_SYSCALL_ALLOW(mremap),
+)
 
 static void	ctx_free(struct http_request *);
 static void	check_plaintext(void);
@@ -25,12 +36,20 @@ kore_parent_configure(int argc, char **argv)
 	const char	*path;
 	char		err[256];
 
-	(void)argc;
-	(void)argv;
-
 	/* With -f the log is stdout: line-buffer it, or forked workers
 	 * inherit (and print twice) what the parent had buffered. */
 	setvbuf(stdout, NULL, _IOLBF, 0);
+
+#if defined(KORE_SINGLE_BINARY)
+	/* The single binary (kodev) runs this hook before it reads its
+	 * options and its builtin config: do both here, so that -f/-n/-r
+	 * work and check_plaintext() sees the configured servers. */
+	kore_default_getopt(argc, argv);
+	kore_parse_config();
+#else
+	(void)argc;
+	(void)argv;
+#endif
 
 	if ((path = getenv("ROACHGATE_CONFIG")) == NULL)
 		path = CONFIG_DEFAULT;
