@@ -253,29 +253,7 @@ abort_create() {
 	done
 }
 
-create_cluster() {
-	standbys=$1
-	base=$2
-	trap abort_create EXIT
-	umask 077
-	pw() { openssl rand -hex 24; }
-	PG_NODES=$((standbys + 1))
-	POSTGRES_PASSWORD=$(pw)
-	REPLICATOR_PASSWORD=$(pw)
-	ROACHGATE_PASSWORD=$(pw)
-	DEMO_ADMIN_PASSWORD=$(pw)
-	DEMO_USER_PASSWORD=$(pw)
-	port=$base
-	i=1
-	while [ $i -le "$PG_NODES" ]; do
-		while ! port_free "$port"; do
-			port=$((port + 1))
-			[ "$port" -lt 65536 ] || die "no free port above $base"
-		done
-		eval "PG_PORT_$i=$port"
-		port=$((port + 1))
-		i=$((i + 1))
-	done
+write_env() {
 	{
 		echo "# roachgate demo cluster, written by scripts/cluster.sh"
 		echo "RUNDIR='$RUNDIR'"
@@ -296,6 +274,49 @@ create_cluster() {
 		echo "DEMO_USER_PASSWORD=$DEMO_USER_PASSWORD"
 	} >"$ENVF.tmp"
 	chmod 600 "$ENVF.tmp"
+	mv "$ENVF.tmp" "$ENVF"
+}
+
+# Start a new node on the next free port from $next_port. Another process
+# may take the port between the check and the bind (shared test machines):
+# then try the next one.
+start_new_node() {
+	id=$1
+	tries=0
+	while :; do
+		port=$next_port
+		while ! port_free "$port"; do
+			port=$((port + 1))
+			[ "$port" -lt 65536 ] || die "no free port from $2"
+		done
+		next_port=$((port + 1))
+		eval "PG_PORT_$id=$port"
+		write_node_conf "$id"
+		log=$PGDIR/log/n$id.log
+		if as_pg "$PGBIN/pg_ctl" -D "$(node_dir "$id")" -l "$log" -w -t 60 \
+		    -s start >/dev/null 2>&1; then
+			return 0
+		fi
+		tries=$((tries + 1))
+		if [ "$tries" -ge 10 ] || ! grep -q "could not bind" "$log" 2>/dev/null; then
+			die "node $id failed to start, see $log"
+		fi
+	done
+}
+
+create_cluster() {
+	standbys=$1
+	base=$2
+	trap abort_create EXIT
+	umask 077
+	pw() { openssl rand -hex 24; }
+	PG_NODES=$((standbys + 1))
+	POSTGRES_PASSWORD=$(pw)
+	REPLICATOR_PASSWORD=$(pw)
+	ROACHGATE_PASSWORD=$(pw)
+	DEMO_ADMIN_PASSWORD=$(pw)
+	DEMO_USER_PASSWORD=$(pw)
+	next_port=$base
 
 	mkdir -p "$PGDIR/sock" "$PGDIR/log"
 	chmod 700 "$PGDIR" "$PGDIR/sock"
@@ -314,10 +335,9 @@ create_cluster() {
 	    die "initdb failed, see $PGDIR/log/initdb.log"
 	rm -f "$PGDIR/.pwfile"
 	write_common_conf "$PGDIR/n1"
-	write_node_conf 1
 	chown "$PGOS_USER:" "$PGDIR/n1/roachgate.conf" "$PGDIR/n1/pg_hba.conf" \
 	    2>/dev/null || true
-	start_node 1
+	start_new_node 1 "$base"
 
 	# Passwords go through stdin, never argv.
 	admin_psql -d postgres <<EOF
@@ -332,17 +352,17 @@ EOF
 	i=2
 	while [ $i -le "$PG_NODES" ]; do
 		dir=$(node_dir $i)
-		as_pg env PGPASSFILE="$PGDIR/.pgpass" "$PGBIN/pg_basebackup" -h 127.0.0.1 -p "$PG_PORT_1" -U replicator \
-		    -D "$dir" -X stream -c fast -w >"$PGDIR/log/basebackup-n$i.log" 2>&1 ||
+		as_pg env PGPASSFILE="$PGDIR/.pgpass" "$PGBIN/pg_basebackup" \
+		    -h 127.0.0.1 -p "$PG_PORT_1" -U replicator -D "$dir" \
+		    -X stream -c fast -w >"$PGDIR/log/basebackup-n$i.log" 2>&1 ||
 		    die "pg_basebackup of node $i failed, see $PGDIR/log/basebackup-n$i.log"
-		write_node_conf $i
 		as_pg touch "$dir/standby.signal"
-		start_node $i
+		start_new_node $i "$base"
 		i=$((i + 1))
 	done
 	wait_streaming "$standbys"
 	configure_catalog
-	mv "$ENVF.tmp" "$ENVF"
+	write_env
 	trap - EXIT
 }
 

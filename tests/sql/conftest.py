@@ -4,7 +4,7 @@ A real demo cluster (primary + 2 streaming standbys, scripts/cluster.sh) and
 a standalone server holding fixture node databases (scripts/fixture.sh),
 both under temporary run directories, stopped at the end of the session.
 Run with Debian's interpreter: /usr/bin/python3 -m pytest tests/sql
-Environment: RG_SQLTEST_BASE_PORT (default 26400), RG_SQLTEST_KEEP=1 keeps
+Environment: RG_SQLTEST_BASE_PORT (default 26800), RG_SQLTEST_KEEP=1 keeps
 the run directories (the servers are stopped regardless),
 RG_SQLTEST_SKIP_BIG=1 skips the 1,000,000-range generator run.
 """

@@ -13,7 +13,7 @@ TOP = pathlib.Path(__file__).resolve().parents[2]
 CLUSTER_SH = TOP / "scripts" / "cluster.sh"
 FIXTURE_SH = TOP / "scripts" / "fixture.sh"
 CATALOG_MD = TOP / "sql" / "catalog.md"
-BASE_PORT = int(os.environ.get("RG_SQLTEST_BASE_PORT", "26400"))
+BASE_PORT = int(os.environ.get("RG_SQLTEST_BASE_PORT", "26800"))
 
 
 def read_env(path):
