@@ -18,11 +18,13 @@ if ss -Htln "sport = :$port" | grep -q .; then
 fi
 
 stopping=0
+tailpid=""
 # shellcheck disable=SC2317  # called by trap
 cleanup() {
 	[ "$stopping" -eq 1 ] && return
 	stopping=1
 	echo "stopping roachgate, workload and cluster..."
+	[ -n "$tailpid" ] && kill "$tailpid" 2>/dev/null
 	scripts/server.sh stop "$dir" || true
 	scripts/workload.sh "$dir/cluster" stop || true
 	scripts/cluster.sh stop "$dir/cluster" || true
@@ -51,6 +53,5 @@ pid=$(cat "$dir/server.pid")
 while kill -0 "$pid" 2>/dev/null; do
 	sleep 1
 done
-kill "$tailpid" 2>/dev/null || true
 echo "roachgate exited" >&2
 exit 1
