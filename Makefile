@@ -65,6 +65,17 @@ test-unit: deps-test
 fuzz: deps-test
 	$(MAKE) -C tests/fuzz run
 
+# Development: the checkout as a kodev app (one binary from the patched
+# Kore, TLS on); then `kodev run`.  See scripts/dev.sh.
+dev: deps $(KORE)
+	scripts/dev.sh
+
+# Production: `make install [PREFIX=/opt/roachgate]`, see scripts/install.sh.
+install: module
+	scripts/install.sh $(PREFIX)
+
+.PHONY: dev install
+
 bench: module
 	@scripts/deps.sh bench
 	scripts/bench.sh
