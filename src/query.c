@@ -12,7 +12,7 @@
 #include "roachgate.h"
 
 static void	query_start(struct rg_query *, struct http_request *);
-static void	query_step(struct rg_query *, struct http_request *);
+static void	query_step(struct rg_query *, struct http_request *, int);
 static void	query_fail(struct rg_query *, const char *);
 static void	fanout_timeout(void *, u_int64_t);
 
@@ -66,34 +66,40 @@ int
 rg_fanout_poll(struct rg_fanout *f)
 {
 	size_t		i;
-	int		pending;
+	int		pending, expired;
 
+	expired = (kore_time_ms() >= f->deadline);
 	pending = 0;
 	for (i = 0; i < f->n; i++) {
 		if (f->q[i].state == RG_Q_PENDING)
-			query_step(&f->q[i], f->req);
-		if (f->q[i].state == RG_Q_PENDING)
-			pending++;
-	}
-
-	if (pending == 0 || kore_time_ms() < f->deadline) {
-		if (pending > 0)
-			http_request_sleep(f->req);
-		else if (f->timer != NULL) {
-			kore_timer_remove(f->timer);
-			f->timer = NULL;
-		}
-		return (pending == 0);
-	}
-
-	for (i = 0; i < f->n; i++) {
+			query_step(&f->q[i], f->req, expired);
 		if (f->q[i].state != RG_Q_PENDING)
 			continue;
-		query_fail(&f->q[i], "timed out");
-		kore_pgsql_cleanup(&f->q[i].sql);
-		f->q[i].setup = 0;
+		if (expired) {
+			query_fail(&f->q[i], "timed out");
+			kore_pgsql_cleanup(&f->q[i].sql);
+			f->q[i].setup = 0;
+		} else {
+			pending++;
+		}
 	}
 
+	if (pending > 0) {
+		http_request_sleep(f->req);
+		return (0);
+	}
+
+	if (f->timer != NULL) {
+		kore_timer_remove(f->timer);
+		f->timer = NULL;
+	}
+
+	/*
+	 * The pgsql layer may have put the request to sleep while we
+	 * stepped (a setup that queued): it completes now, and Kore frees
+	 * a finished request from the list of running ones only.
+	 */
+	http_request_wakeup(f->req);
 	return (1);
 }
 
@@ -168,12 +174,15 @@ query_start(struct rg_query *q, struct http_request *req)
 }
 
 static void
-query_step(struct rg_query *q, struct http_request *req)
+query_step(struct rg_query *q, struct http_request *req, int expired)
 {
 	for (;;) {
 		switch (q->sql.state) {
 		case KORE_PGSQL_STATE_INIT:
-			/* Woken while queued: leave the queue, try again. */
+			/* Woken while queued: leave the queue, try again
+			 * (unless the deadline passed: the caller fails it). */
+			if (expired)
+				return;
 			kore_pgsql_cleanup(&q->sql);
 			query_start(q, req);
 			return;
