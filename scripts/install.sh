@@ -137,7 +137,7 @@ fi
 put "$tmp" "$etc/kore.conf" 0644
 
 if [ ! -f "$etc/roachgate.conf" ]; then
-	put "$root/conf/roachgate.conf" "$etc/roachgate.conf" 0600
+	put "$root/conf/cluster.conf" "$etc/roachgate.conf" 0600
 	echo "install.sh: EDIT $etc/roachgate.conf (nodes, passwords)"
 fi
 

@@ -2,7 +2,7 @@
  * Parser for roachgate.conf.  One directive per line, '#' starts a
  * comment, words are separated by blanks, and a word may be a
  * double-quoted string (with \" and \\ escapes) so that connection
- * strings fit on one line.  See conf/roachgate.conf for every directive.
+ * strings fit on one line.  See conf/cluster.conf for every directive.
  */
 
 #include <ctype.h>

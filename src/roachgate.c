@@ -13,7 +13,7 @@
 
 #include "roachgate.h"
 
-#define CONFIG_DEFAULT	"conf/roachgate.conf"
+#define CONFIG_DEFAULT	"conf/cluster.conf"
 
 struct rg_config	rg_cfg;
 
@@ -21,7 +21,7 @@ struct rg_config	rg_cfg;
  * Syscalls the workers need beyond Kore's own filter: glibc grows large
  * response buffers (realloc of an mmap'ed chunk, from about 128 KiB)
  * with mremap.  libpq needs nothing more with the DSN form that
- * conf/roachgate.conf documents (host=<IP>, password, no SSL/GSS).
+ * conf/cluster.conf documents (host=<IP>, password, no SSL/GSS).
  */
 KORE_SECCOMP_FILTER("roachgate",
 	KORE_SYSCALL_ALLOW(mremap),

@@ -271,7 +271,7 @@ def test_kodev_binary_refuses_plain_http(app, cluster):
     assert r.returncode == 0, r.stdout
 
 
-@pytest.mark.parametrize("name", ["roachgate", "build"])
+@pytest.mark.parametrize("name", ["cluster", "build"])
 def test_dev_refuses_a_folder_named_like_a_project_config(tmp_path, name):
     # kodev would read conf/<name>.conf, the project's own, as Kore's.
     d = tmp_path / name
