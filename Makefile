@@ -3,6 +3,8 @@
 #   make run     build, start a demo cluster and the server (TLS on)
 #   make test    build and run every test (unit, SQL, end-to-end)
 #   make bench   benchmarks, reported as ratios against a baseline
+#   make dev     prepare the checkout for `kodev run` (development)
+#   make install production install (PREFIX=/opt/roachgate)
 #
 # Both install the Debian packages they miss (scripts/deps.sh).
 
@@ -47,9 +49,11 @@ $(OBJDIR)/%.o: src/%.c $(wildcard src/*.h) $(KORE)
 	@echo "CC $<"
 	@$(CC) $(CFLAGS) -c $< -o $@
 
+# Linked beside and renamed: a running server or test never sees a
+# half-written module.
 $(MODULE): $(OBJS)
 	@echo "LD $@"
-	@$(CC) $(OBJS) $(LDFLAGS) -o $@
+	@$(CC) $(OBJS) $(LDFLAGS) -o $@.tmp && mv -f $@.tmp $@
 
 module: deps $(MODULE)
 
@@ -60,10 +64,16 @@ test: deps-test module
 	scripts/test.sh
 
 test-unit: deps-test
-	$(MAKE) -C tests/unit check
+	@$(MAKE) --no-print-directory -C tests/unit check
+
+test-sql: deps-test
+	/usr/bin/python3 -m pytest -p no:cacheprovider -q tests/sql
+
+test-e2e: deps-test module
+	/usr/bin/python3 -m pytest -p no:cacheprovider -q tests/e2e
 
 fuzz: deps-test
-	$(MAKE) -C tests/fuzz run
+	@$(MAKE) --no-print-directory -C tests/fuzz run
 
 # Development: the checkout as a kodev app (one binary from the patched
 # Kore, TLS on); then `kodev run`.  See scripts/dev.sh.
