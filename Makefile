@@ -88,7 +88,7 @@ install: module
 
 bench: module
 	@scripts/deps.sh bench
-	scripts/bench.sh
+	/usr/bin/python3 tests/bench/bench.py
 
 clean:
 	rm -rf $(BUILD)

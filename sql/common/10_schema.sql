@@ -79,12 +79,20 @@ CREATE INDEX IF NOT EXISTS web_sessions_expires_at
 
 -- Superuser, or member (direct or indirect) of admin_role. False for an
 -- unknown user; an unknown admin_role only admits superusers.
+-- Called for every admin request: keep it to two syscache lookups and
+-- PostgreSQL's cached role membership (superusers are members of every
+-- role), and inlinable (a plain SQL body), not a scan of the pg_roles view.
+-- Role names are exact (quote_ident: no case folding).
 CREATE OR REPLACE FUNCTION roachgate.is_admin(username text, admin_role text)
 RETURNS bool
 LANGUAGE sql STABLE PARALLEL SAFE
-BEGIN ATOMIC
-    SELECT coalesce(bool_or(r.rolsuper
-        OR coalesce(pg_has_role(r.oid, a.oid, 'MEMBER'), false)), false)
-    FROM pg_roles r LEFT JOIN pg_roles a ON a.rolname = is_admin.admin_role
-    WHERE r.rolname = is_admin.username;
-END;
+AS $$
+    SELECT CASE
+        WHEN r.u IS NULL THEN false
+        WHEN r.a IS NULL THEN coalesce((SELECT rolsuper FROM pg_roles
+                                        WHERE oid = r.u), false)
+        ELSE pg_has_role(r.u, r.a, 'MEMBER')
+    END
+    FROM (SELECT to_regrole(quote_ident($1)) AS u,
+                 to_regrole(quote_ident($2)) AS a) AS r
+$$;

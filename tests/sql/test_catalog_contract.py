@@ -189,6 +189,11 @@ def test_sessions_shape(provider):
     ("postgres", "no_such_role", True),
     ("demo_admin", "no_such_role", False),
     ("demo_user", None, False),
+    # Role names are exact: no case folding, no identifier parsing.
+    ("DEMO_ADMIN", "pg_monitor", False),
+    ("demo_admin", "PG_MONITOR", False),
+    ('demo_admin"', "pg_monitor", False),
+    ("demo_admin", 'pg_monitor"', False),
 ])
 def test_is_admin(provider, user, role, want):
     for node in provider.nodes:
