@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "roachgate.h"
+#include "rangeinfo.h"
 #include "session.h"
 #include "token.h"
 
@@ -47,8 +48,6 @@ static int	auth_cookie(struct http_request *, int64_t *, uint8_t *,
 		    size_t *);
 static int	auth_cookie_line(const char *, int64_t *, uint8_t *,
 		    size_t *);
-static int	auth_unhex(const char *, int, uint8_t *, size_t);
-static int	auth_hexval(int);
 static void	auth_msg_logout(struct kore_msg *, const void *);
 
 static const char	lookup_sql[] =
@@ -190,9 +189,9 @@ auth_finish(struct http_request *req, struct rg_ctx *ctx)
 {
 	struct auth_state	*st = ctx->ep;
 	struct rg_query		*q = &ctx->fan.q[0];
-	uint8_t			 stored[RG_SESSION_HASH_LEN];
+	struct rg_buf		 stored;
 	const char		*v;
-	int			 len, ok;
+	int			 ok;
 
 	if (!rg_fanout_poll(&ctx->fan))
 		return (KORE_RESULT_RETRY);
@@ -205,10 +204,13 @@ auth_finish(struct http_request *req, struct rg_ctx *ctx)
 
 	ok = 0;
 	if (rg_query_rows(q) == 1 && !rg_query_isnull(q, 0, 0)) {
-		v = rg_query_value(q, 0, 0, &len);
-		ok = auth_unhex(v, len, stored, sizeof(stored)) == 0 &&
-		    rg_ct_equal(stored, st->hash, sizeof(stored)) &&
+		rg_buf_init(&stored);
+		v = rg_query_value(q, 0, 0, NULL);
+		ok = rg_bytea_decode(v, &stored) == 0 &&
+		    stored.len == sizeof(st->hash) &&
+		    rg_ct_equal(stored.data, st->hash, sizeof(st->hash)) &&
 		    strcmp(rg_query_value(q, 0, 2, NULL), "t") == 0;
+		rg_buf_free(&stored);
 	}
 	if (!ok) {
 		rg_respond_error(req, HTTP_STATUS_UNAUTHORIZED,
@@ -367,40 +369,6 @@ auth_cookie_line(const char *line, int64_t *id, uint8_t *secret,
 			return (0);
 	}
 
-	return (-1);
-}
-
-/* bytea in PostgreSQL's text format ("\x" and hex) into out[outlen]. */
-static int
-auth_unhex(const char *s, int len, uint8_t *out, size_t outlen)
-{
-	size_t		i;
-	int		hi, lo;
-
-	if (len < 2 || (size_t)len != 2 + 2 * outlen || s[0] != '\\' ||
-	    s[1] != 'x')
-		return (-1);
-
-	for (i = 0; i < outlen; i++) {
-		hi = auth_hexval(s[2 + 2 * i]);
-		lo = auth_hexval(s[3 + 2 * i]);
-		if (hi == -1 || lo == -1)
-			return (-1);
-		out[i] = (uint8_t)(hi << 4 | lo);
-	}
-
-	return (0);
-}
-
-static int
-auth_hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return (c - '0');
-	if (c >= 'a' && c <= 'f')
-		return (c - 'a' + 10);
-	if (c >= 'A' && c <= 'F')
-		return (c - 'A' + 10);
 	return (-1);
 }
 

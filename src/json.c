@@ -25,7 +25,6 @@
 static void	json_sep(struct rg_json *, const char *);
 static void	json_open(struct rg_json *, const char *, char);
 static void	json_close(struct rg_json *, char);
-static int	utf8_decode(const uint8_t *, size_t, uint32_t *);
 static int	float_shortest(double, int, char *, int *, int *);
 static int	float_roundtrips(const char *, double, int);
 static void	float_fmt_e(struct rg_buf *, const char *, int, int);
@@ -257,47 +256,6 @@ rg_json_uuid(struct rg_json *j, const char *key, const uint8_t u[16])
 	rg_buf_append(j->buf, s, o);
 }
 
-/*
- * Decode one UTF-8 sequence like Go's utf8.DecodeRune: returns its width,
- * or 0 if it is invalid (overlong, surrogate, > U+10FFFF, truncated), in
- * which case the caller consumes one byte as U+FFFD.
- */
-static int
-utf8_decode(const uint8_t *s, size_t n, uint32_t *r)
-{
-	uint32_t	c;
-	int		w, i;
-
-	c = s[0];
-	if (c < 0x80) {
-		*r = c;
-		return (1);
-	}
-	if (c >= 0xc2 && c <= 0xdf) {
-		w = 2;
-		c &= 0x1f;
-	} else if (c >= 0xe0 && c <= 0xef) {
-		w = 3;
-		c &= 0x0f;
-	} else if (c >= 0xf0 && c <= 0xf4) {
-		w = 4;
-		c &= 0x07;
-	} else
-		return (0);
-	if (n < (size_t)w)
-		return (0);
-	for (i = 1; i < w; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return (0);
-		c = c << 6 | (s[i] & 0x3f);
-	}
-	if ((w == 3 && c < 0x800) || (w == 4 && c < 0x10000) ||
-	    (c >= 0xd800 && c <= 0xdfff) || c > 0x10ffff)
-		return (0);
-	*r = c;
-	return (w);
-}
-
 void
 rg_json_escape(struct rg_buf *out, const char *str, size_t len)
 {
@@ -344,7 +302,7 @@ rg_json_escape(struct rg_buf *out, const char *str, size_t len)
 			start = ++i;
 			continue;
 		}
-		w = utf8_decode(s + i, len - i, &r);
+		w = rg_utf8_decode(s + i, len - i, &r);
 		if (w == 0) {
 			rg_buf_append(out, s + start, i - start);
 			rg_buf_append(out, "\\ufffd", 6);

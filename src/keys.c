@@ -76,7 +76,6 @@ static int	dec_varint(const uint8_t *, size_t, struct kv *, int64_t *);
 static int	dec_float(const uint8_t *, size_t, struct kv *, double *);
 static int	dec_bytes(const uint8_t *, size_t, int, struct kv *,
 		    struct rg_buf *);
-static int	utf8_rune(const uint8_t *, size_t, uint32_t *);
 static int	go_isprint(uint32_t);
 
 static const uint8_t	k_max[] = { 0xff, 0xff };
@@ -557,42 +556,6 @@ dec_bytes(const uint8_t *b, size_t len, int desc, struct kv *rest,
 	return (-1);
 }
 
-static int
-utf8_rune(const uint8_t *s, size_t n, uint32_t *r)
-{
-	uint32_t	c;
-	int		w, i;
-
-	c = s[0];
-	if (c < 0x80) {
-		*r = c;
-		return (1);
-	}
-	if (c >= 0xc2 && c <= 0xdf) {
-		w = 2;
-		c &= 0x1f;
-	} else if (c >= 0xe0 && c <= 0xef) {
-		w = 3;
-		c &= 0x0f;
-	} else if (c >= 0xf0 && c <= 0xf4) {
-		w = 4;
-		c &= 0x07;
-	} else
-		return (0);
-	if (n < (size_t)w)
-		return (0);
-	for (i = 1; i < w; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return (0);
-		c = c << 6 | (s[i] & 0x3f);
-	}
-	if ((w == 3 && c < 0x800) || (w == 4 && c < 0x10000) ||
-	    (c >= 0xd800 && c <= 0xdfff) || c > 0x10ffff)
-		return (0);
-	*r = c;
-	return (w);
-}
-
 /*
  * strconv.IsPrint for non-ASCII, approximated: C1 controls, format
  * characters (Cf), separators other than U+0020 and private use are not
@@ -631,7 +594,7 @@ rg_go_quote(struct rg_buf *out, const uint8_t *s, size_t n)
 
 	rg_buf_appendc(out, '"');
 	for (i = 0; i < n; i += (size_t)w) {
-		if ((w = utf8_rune(s + i, n - i, &r)) == 0) {
+		if ((w = rg_utf8_decode(s + i, n - i, &r)) == 0) {
 			w = 1;
 			rg_buf_append(out, "\\x", 2);
 			rg_buf_appendc(out, (uint8_t)hexdig[s[i] >> 4]);

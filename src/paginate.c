@@ -22,7 +22,6 @@
 
 static size_t	page_total(const struct rg_page_state *);
 static int	node_cmp(const void *, const void *);
-static int	utf8_rune(const uint8_t *, size_t, uint32_t *);
 static int	is_space(uint32_t);
 static void	trim_space(const char **, size_t *);
 static int	parse_ids(const char *, size_t, uint32_t *, size_t *, size_t);
@@ -72,43 +71,6 @@ node_cmp(const void *a, const void *b)
 	return ((x > y) - (x < y));
 }
 
-/* One UTF-8 rune like utf8.DecodeRune; 0 width means invalid. */
-static int
-utf8_rune(const uint8_t *s, size_t n, uint32_t *r)
-{
-	uint32_t	c;
-	int		w, i;
-
-	c = s[0];
-	if (c < 0x80) {
-		*r = c;
-		return (1);
-	}
-	if (c >= 0xc2 && c <= 0xdf) {
-		w = 2;
-		c &= 0x1f;
-	} else if (c >= 0xe0 && c <= 0xef) {
-		w = 3;
-		c &= 0x0f;
-	} else if (c >= 0xf0 && c <= 0xf4) {
-		w = 4;
-		c &= 0x07;
-	} else
-		return (0);
-	if (n < (size_t)w)
-		return (0);
-	for (i = 1; i < w; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return (0);
-		c = c << 6 | (s[i] & 0x3f);
-	}
-	if ((w == 3 && c < 0x800) || (w == 4 && c < 0x10000) ||
-	    (c >= 0xd800 && c <= 0xdfff) || c > 0x10ffff)
-		return (0);
-	*r = c;
-	return (w);
-}
-
 /* unicode.IsSpace */
 static int
 is_space(uint32_t r)
@@ -132,7 +94,7 @@ trim_space(const char **sp, size_t *lenp)
 	int		 w;
 
 	while (len > 0) {
-		if ((w = utf8_rune(s, len, &r)) == 0 || !is_space(r))
+		if ((w = rg_utf8_decode(s, len, &r)) == 0 || !is_space(r))
 			break;
 		s += w;
 		len -= (size_t)w;
@@ -144,7 +106,7 @@ trim_space(const char **sp, size_t *lenp)
 			while (st > 0 && st + 4 > len && (s[st] & 0xc0) == 0x80)
 				st--;
 		}
-		w = utf8_rune(s + st, len - st, &r);
+		w = rg_utf8_decode(s + st, len - st, &r);
 		if (w == 0 || st + (size_t)w != len || !is_space(r))
 			break;
 		len = st;

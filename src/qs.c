@@ -9,8 +9,6 @@
 
 #include "qs.h"
 
-static int	hexval(int);
-
 int
 rg_qs_get(const char *qs, const char *name, struct rg_buf *out)
 {
@@ -66,8 +64,8 @@ rg_qs_unescape(const char *s, size_t len, struct rg_buf *out)
 		} else if (c == '%') {
 			if (i + 2 >= len)
 				return (-1);
-			if ((hi = hexval(s[i + 1])) == -1 ||
-			    (lo = hexval(s[i + 2])) == -1)
+			if ((hi = rg_hexval(s[i + 1])) == -1 ||
+			    (lo = rg_hexval(s[i + 2])) == -1)
 				return (-1);
 			c = (char)(hi << 4 | lo);
 			i += 2;
@@ -76,16 +74,4 @@ rg_qs_unescape(const char *s, size_t len, struct rg_buf *out)
 	}
 
 	return (0);
-}
-
-static int
-hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return (c - '0');
-	if (c >= 'a' && c <= 'f')
-		return (c - 'a' + 10);
-	if (c >= 'A' && c <= 'F')
-		return (c - 'A' + 10);
-	return (-1);
 }

@@ -31,7 +31,6 @@ enum {
 static int	parse_int64(const char *, int64_t *);
 static int	parse_float(const char *, double *);
 static int	parse_bool(const char *, int *);
-static int	hexval(int);
 static void	span_write(struct rg_json *, const struct rg_range_row *);
 static void	lease_write(struct rg_json *, const struct rg_range_row *);
 static void	problems_write(struct rg_json *, const struct rg_range_row *);
@@ -152,8 +151,8 @@ rg_bytea_decode(const char *s, struct rg_buf *out)
 		return (-1);
 
 	for (i = 2; i < len; i += 2) {
-		if ((hi = hexval((unsigned char)s[i])) == -1 ||
-		    (lo = hexval((unsigned char)s[i + 1])) == -1)
+		if ((hi = rg_hexval((unsigned char)s[i])) == -1 ||
+		    (lo = rg_hexval((unsigned char)s[i + 1])) == -1)
 			return (-1);
 		rg_buf_appendc(out, (uint8_t)(hi << 4 | lo));
 	}
@@ -361,16 +360,4 @@ parse_bool(const char *s, int *v)
 	else if (strcmp(s, "f") != 0)
 		return (-1);
 	return (0);
-}
-
-static int
-hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return (c - '0');
-	if (c >= 'a' && c <= 'f')
-		return (c - 'a' + 10);
-	if (c >= 'A' && c <= 'F')
-		return (c - 'A' + 10);
-	return (-1);
 }

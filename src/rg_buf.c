@@ -234,3 +234,51 @@ bad:
 		out->data[olen] = '\0';
 	return (-1);
 }
+
+int
+rg_utf8_decode(const uint8_t *s, size_t n, uint32_t *r)
+{
+	uint32_t	c;
+	int		w, i;
+
+	c = s[0];
+	if (c < 0x80) {
+		*r = c;
+		return (1);
+	}
+	if (c >= 0xc2 && c <= 0xdf) {
+		w = 2;
+		c &= 0x1f;
+	} else if (c >= 0xe0 && c <= 0xef) {
+		w = 3;
+		c &= 0x0f;
+	} else if (c >= 0xf0 && c <= 0xf4) {
+		w = 4;
+		c &= 0x07;
+	} else
+		return (0);
+	if (n < (size_t)w)
+		return (0);
+	for (i = 1; i < w; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return (0);
+		c = c << 6 | (s[i] & 0x3f);
+	}
+	if ((w == 3 && c < 0x800) || (w == 4 && c < 0x10000) ||
+	    (c >= 0xd800 && c <= 0xdfff) || c > 0x10ffff)
+		return (0);
+	*r = c;
+	return (w);
+}
+
+int
+rg_hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return (c - '0');
+	if (c >= 'a' && c <= 'f')
+		return (c - 'a' + 10);
+	if (c >= 'A' && c <= 'F')
+		return (c - 'A' + 10);
+	return (-1);
+}

@@ -46,4 +46,15 @@ const char	*rg_buf_cstr(struct rg_buf *);
 void		 rg_base64_encode(struct rg_buf *, const uint8_t *, size_t, int);
 int		 rg_base64_decode(struct rg_buf *, const char *, size_t, int);
 
+/*
+ * The UTF-8 sequence at the start of s[n] (n > 0), like Go's
+ * utf8.DecodeRune: returns its width with the rune in *r, or 0 if it is
+ * invalid (overlong, surrogate, > U+10FFFF, truncated); callers then
+ * take one byte as U+FFFD, as Go does.
+ */
+int		 rg_utf8_decode(const uint8_t *, size_t, uint32_t *);
+
+/* The value of one hex digit (either case), or -1. */
+int		 rg_hexval(int);
+
 #endif /* !RG_BUF_H */

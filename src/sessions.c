@@ -202,12 +202,7 @@ sessions_wait(struct http_request *req)
 	if (any)
 		rg_json_array_close(&j);
 
-	rg_buf_reset(&msg);
-	rg_tokenpage_next(&ep->tp, &msg);
-	rg_json_stringn(&j, "next", (const char *)msg.data, msg.len);
-	rg_json_object_close(&j);
-
-	rg_respond_json(req, HTTP_STATUS_OK, &body);
+	rg_tokenpage_respond(&ep->tp, &j, req);
 	rg_buf_free(&body);
 	rg_buf_free(&msg);
 	return (HTTP_STATE_COMPLETE);

@@ -235,3 +235,17 @@ rg_tokenpage_next(const struct rg_tokenpage *tp, struct rg_buf *out)
 {
 	(void)rg_page_state_marshal(&tp->st, out);
 }
+
+void
+rg_tokenpage_respond(const struct rg_tokenpage *tp, struct rg_json *j,
+    struct http_request *req)
+{
+	struct rg_buf	next;
+
+	rg_buf_init(&next);
+	rg_tokenpage_next(tp, &next);
+	rg_json_stringn(j, "next", (const char *)next.data, next.len);
+	rg_json_object_close(j);
+	rg_respond_json(req, HTTP_STATUS_OK, j->buf);
+	rg_buf_free(&next);
+}

@@ -10,6 +10,7 @@
 #define RG_TOKENPAGE_H
 
 #include "roachgate.h"
+#include "json.h"
 #include "paginate.h"
 
 /*
@@ -28,7 +29,8 @@
  * Use: rg_tokenpage_params(), rg_tokenpage_init(), rg_tokenpage_start()
  * (the prepare callback writes each node's SQL, ending in
  * "LIMIT $n OFFSET $m" with the two parameters it is given), then
- * rg_tokenpage_poll() until it returns 1, then the parts in order.
+ * rg_tokenpage_poll() until it returns 1, then the parts in order, then
+ * rg_tokenpage_respond().
  */
 
 /* prepare(q, node, offset, count, arg): count NULL means no limit. */
@@ -94,5 +96,13 @@ void	rg_tokenpage_error(struct rg_tokenpage *, struct rg_fanout *, size_t,
 
 /* The `next` token (appended; never empty). */
 void	rg_tokenpage_next(const struct rg_tokenpage *, struct rg_buf *);
+
+/*
+ * The end of a page's answer: writes `next` into the top-level object the
+ * json writer has open, closes it and sends its buffer with 200.  The
+ * caller still frees that buffer.
+ */
+void	rg_tokenpage_respond(const struct rg_tokenpage *, struct rg_json *,
+	    struct http_request *);
 
 #endif /* !RG_TOKENPAGE_H */

@@ -1,4 +1,7 @@
-/* Tests for rg_buf (growable buffer) and the base64 codec in rg_buf.c. */
+/*
+ * Tests for rg_buf (growable buffer), the base64 codec and the UTF-8 and
+ * hex helpers in rg_buf.c.
+ */
 
 #include <string.h>
 
@@ -114,6 +117,64 @@ START_TEST(test_base64_decode_rules)
 }
 END_TEST
 
+/* Go's utf8.DecodeRune: width and rune, 0 for what Go calls RuneError. */
+static const struct {
+	const char	*in;
+	size_t		 n;
+	int		 w;
+	uint32_t	 r;
+} utf8_vec[] = {
+	{ "a", 1, 1, 'a' },
+	{ "\x7f", 1, 1, 0x7f },
+	{ "\xc2\x80", 2, 2, 0x80 },
+	{ "\xdf\xbf", 2, 2, 0x7ff },
+	{ "\xe0\xa0\x80", 3, 3, 0x800 },
+	{ "\xef\xbf\xbf", 3, 3, 0xffff },
+	{ "\xf0\x90\x80\x80", 4, 4, 0x10000 },
+	{ "\xf4\x8f\xbf\xbf", 4, 4, 0x10ffff },
+	{ "\xe2\x82\xacz", 4, 3, 0x20ac },
+	{ "\x80", 1, 0, 0 },			/* lone continuation */
+	{ "\xc0\x80", 2, 0, 0 },		/* overlong */
+	{ "\xc1\xbf", 2, 0, 0 },
+	{ "\xe0\x9f\xbf", 3, 0, 0 },
+	{ "\xf0\x8f\xbf\xbf", 4, 0, 0 },
+	{ "\xed\xa0\x80", 3, 0, 0 },		/* surrogate */
+	{ "\xf4\x90\x80\x80", 4, 0, 0 },	/* > U+10FFFF */
+	{ "\xf5\x80\x80\x80", 4, 0, 0 },
+	{ "\xe2\x82\xac", 2, 0, 0 },		/* truncated by n */
+	{ "\xe2\x28\xa1", 3, 0, 0 },		/* bad continuation */
+};
+
+START_TEST(test_utf8_decode)
+{
+	uint32_t	r = 0xdead;
+	int		w;
+
+	w = rg_utf8_decode((const uint8_t *)utf8_vec[_i].in, utf8_vec[_i].n,
+	    &r);
+	ck_assert_int_eq(w, utf8_vec[_i].w);
+	if (w > 0)
+		ck_assert_uint_eq(r, utf8_vec[_i].r);
+}
+END_TEST
+
+START_TEST(test_hexval)
+{
+	int	c;
+
+	for (c = -128; c < 256; c++) {
+		if (c >= '0' && c <= '9')
+			ck_assert_int_eq(rg_hexval(c), c - '0');
+		else if (c >= 'a' && c <= 'f')
+			ck_assert_int_eq(rg_hexval(c), c - 'a' + 10);
+		else if (c >= 'A' && c <= 'F')
+			ck_assert_int_eq(rg_hexval(c), c - 'A' + 10);
+		else
+			ck_assert_int_eq(rg_hexval(c), -1);
+	}
+}
+END_TEST
+
 Suite *
 buf_suite(void)
 {
@@ -127,6 +188,9 @@ buf_suite(void)
 	    sizeof(b64_vec) / sizeof(b64_vec[0]));
 	tcase_add_loop_test(tc, test_base64_decode_rules, 0,
 	    sizeof(b64_dec) / sizeof(b64_dec[0]));
+	tcase_add_loop_test(tc, test_utf8_decode, 0,
+	    sizeof(utf8_vec) / sizeof(utf8_vec[0]));
+	tcase_add_test(tc, test_hexval);
 	suite_add_tcase(s, tc);
 	return (s);
 }
