@@ -32,7 +32,15 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 
 echo "installing:$missing"
+# Installing PostgreSQL would create and start Debian's default cluster on
+# port 5432: roachgate runs its own clusters, so tell Debian not to.
+if [ ! -e /etc/postgresql-common/createcluster.conf ]; then
+	mkdir -p /etc/postgresql-common
+	echo "create_main_cluster = false" \
+	    >/etc/postgresql-common/createcluster.conf
+fi
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
 # shellcheck disable=SC2086
-apt-get install -y -qq --no-install-recommends $missing >/dev/null
+apt-get install -y -qq --no-install-recommends \
+    -o Dpkg::Options::=--force-confold $missing >/dev/null
