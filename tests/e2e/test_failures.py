@@ -1,0 +1,57 @@
+"""The server survives what production throws at it: a worker killed, the
+primary restarted under it."""
+
+import os
+import signal
+import time
+
+
+def workers(server):
+    return {p: a for p, a in server.processes().items() if "wrk" in a}
+
+
+def test_killed_worker_is_replaced_and_sessions_survive(server):
+    c = server.client()
+    token = c.login(*server.admin)
+    before = workers(server)
+    victim = sorted(before)[0]
+    os.kill(victim, signal.SIGKILL)
+
+    def replaced():
+        now = workers(server)
+        return (victim not in now and len(now) == len(before)) and now
+    now = server.wait_for(replaced, timeout=30, what="a new worker")
+    assert set(now) - set(before)
+    # Every worker answers, the session (stored on the primary) still works.
+    for _ in range(20):
+        fresh = server.client()
+        assert fresh.get("/api/v2/health/", keepalive=False).status == 200
+        r = fresh.get("/api/v2/nodes/", session=token, keepalive=False)
+        assert r.status == 200, r
+    # The parent logged the death and the respawn.
+    log = server.log()
+    assert "(%d) exited" % victim in log, log[-2000:]
+    assert "restarting worker" in log
+
+
+def test_primary_restart(server):
+    c = server.client()
+    token = c.login(*server.admin)
+    server.stop_node(1)
+    server.start_node(1)
+    # Pooled connections to the old primary fail at most once each; after
+    # that the server is whole again without a restart of its own.
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        r = c.get("/api/v2/nodes/", session=token, keepalive=False)
+        if r.status == 200 and all(n["liveness_status"] == 3
+                                   for n in r.json()["nodes"]):
+            break
+        time.sleep(0.5)
+    else:
+        raise AssertionError("no full /nodes/ after the primary restarted")
+    assert c.get("/api/v2/health/?ready=true").status == 200
+    # Logins (a new connection as the user) and sessions work again.
+    token2 = c.login(*server.admin)
+    assert c.get("/api/v2/sessions/?limit=1", session=token2).status == 200
+    assert c.get("/api/v2/sessions/?limit=1", session=token).status == 200
