@@ -55,3 +55,36 @@ def test_primary_restart(server):
     token2 = c.login(*server.admin)
     assert c.get("/api/v2/sessions/?limit=1", session=token2).status == 200
     assert c.get("/api/v2/sessions/?limit=1", session=token).status == 200
+
+
+
+def test_stop_while_workers_start(server):
+    """SIGTERM while workers are still starting: Kore 4.1 lost a signal
+    that reached a worker before its handlers were set, and that worker
+    (and so the server) never stopped (patch 0005)."""
+    import subprocess
+
+    from rgtest import ROOT
+
+    server.stop()
+    env = dict(os.environ,
+               ROACHGATE_CONFIG=os.path.join(server.dir, "roachgate.conf"))
+    kore = os.path.join(ROOT, "build", "kore", "bin", "kore")
+    try:
+        for i in range(12):
+            with open(server.log_path, "a") as log:
+                p = subprocess.Popen(
+                    [kore, "-f", "-c", os.path.join(server.dir, "kore.conf")],
+                    cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+            time.sleep(0.02 + 0.03 * i)       # from before fork to running
+            p.send_signal(signal.SIGTERM)
+            try:
+                p.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                p.kill()
+                p.wait()
+                raise AssertionError("kore did not stop within 10 s of a "
+                                     "SIGTERM %.2f s after start" %
+                                     (0.02 + 0.03 * i))
+    finally:
+        server.start()
