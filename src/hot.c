@@ -47,7 +47,6 @@ static void	hot_ranges_write(struct rg_json *, struct rg_tokenpage *,
 static void	hot_item_write(struct rg_json *, struct rg_query *, int,
 		    int32_t);
 static void	hot_replicas_write(struct rg_json *, const char *);
-static const char *hot_col(struct rg_query *, int, int);
 static double	hot_float(struct rg_query *, int, int);
 static void	hot_str(struct rg_json *, const char *, struct rg_query *, int,
 		    int);
@@ -308,13 +307,13 @@ hot_item_write(struct rg_json *j, struct rg_query *q, int row, int32_t node)
 	rg_buf_init(&sk);
 	rg_buf_init(&ek);
 	range_id = 0;
-	if ((v = hot_col(q, row, C_RANGE_ID)) != NULL &&
+	if ((v = rg_query_text(q, row, C_RANGE_ID)) != NULL &&
 	    rg_parse_int(v, 10, 64, &range_id) == -1)
 		range_id = 0;
-	if ((v = hot_col(q, row, C_START_KEY)) != NULL &&
+	if ((v = rg_query_text(q, row, C_START_KEY)) != NULL &&
 	    rg_bytea_decode(v, &sk) == -1)
 		rg_buf_reset(&sk);
-	if ((v = hot_col(q, row, C_END_KEY)) != NULL &&
+	if ((v = rg_query_text(q, row, C_END_KEY)) != NULL &&
 	    rg_bytea_decode(v, &ek) == -1)
 		rg_buf_reset(&ek);
 
@@ -329,10 +328,10 @@ hot_item_write(struct rg_json *j, struct rg_query *q, int row, int32_t node)
 
 	rg_json_int(j, "node_id", node);
 	lh = NULL;
-	if ((v = hot_col(q, row, C_LEASEHOLDER)) != NULL)
+	if ((v = rg_query_text(q, row, C_LEASEHOLDER)) != NULL)
 		lh = rg_config_node_by_name(&rg_cfg, v);
 	rg_json_int(j, "leaseholder_node_id", lh != NULL ? lh->id : 0);
-	hot_replicas_write(j, hot_col(q, row, C_REPLICAS));
+	hot_replicas_write(j, rg_query_text(q, row, C_REPLICAS));
 	hot_str(j, "table_name", q, row, C_TABLE);
 	hot_str(j, "index_name", q, row, C_INDEX);
 	hot_str(j, "database_name", q, row, C_DATABASE);
@@ -411,14 +410,6 @@ hot_replicas_write(struct rg_json *j, const char *arr)
 	rg_json_array_close(j);
 }
 
-static const char *
-hot_col(struct rg_query *q, int row, int c)
-{
-	if (rg_query_isnull(q, row, c))
-		return (NULL);
-	return (rg_query_value(q, row, c, NULL));
-}
-
 /* float8 text; NULL, junk and non-finite values are 0 (Go cannot
  * marshal NaN or Inf). */
 static double
@@ -428,7 +419,7 @@ hot_float(struct rg_query *q, int row, int c)
 	char		*end;
 	double		 d;
 
-	if ((v = hot_col(q, row, c)) == NULL)
+	if ((v = rg_query_text(q, row, c)) == NULL)
 		return (0);
 	d = strtod(v, &end);
 	if (end == v || *end != '\0' || !isfinite(d))

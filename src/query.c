@@ -153,6 +153,15 @@ rg_query_isnull(struct rg_query *q, int row, int col)
 	return (PQgetisnull(q->res, row, col));
 }
 
+/* A column's text, NULL for SQL NULL (PQgetvalue would give ""). */
+const char *
+rg_query_text(struct rg_query *q, int row, int col)
+{
+	if (PQgetisnull(q->res, row, col))
+		return (NULL);
+	return (PQgetvalue(q->res, row, col));
+}
+
 static void
 query_start(struct rg_query *q, struct http_request *req)
 {

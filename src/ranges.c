@@ -404,9 +404,7 @@ row_parse(struct rg_range_row *row, struct rg_query *q, int r)
 	const char	*vals[RG_RANGEINFO_NCOLS];
 	int		 c;
 
-	for (c = 0; c < RG_RANGEINFO_NCOLS; c++) {
-		vals[c] = rg_query_isnull(q, r, c) ? NULL :
-		    rg_query_value(q, r, c, NULL);
-	}
+	for (c = 0; c < RG_RANGEINFO_NCOLS; c++)
+		vals[c] = rg_query_text(q, r, c);
 	return (rg_range_row_parse(row, &rg_cfg, vals));
 }

@@ -77,6 +77,7 @@ void	rg_fanout_cleanup(struct rg_fanout *);
 void	rg_query_cleanup(struct rg_query *);
 const char *rg_query_value(struct rg_query *, int, int, int *);
 int	rg_query_isnull(struct rg_query *, int, int);
+const char *rg_query_text(struct rg_query *, int, int);
 int	rg_query_rows(struct rg_query *);
 
 /*

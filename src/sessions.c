@@ -36,7 +36,6 @@ static void	session_write(struct rg_json *, struct rg_query *, int,
 		    int32_t);
 static void	query_write(struct rg_json *, struct rg_query *, int);
 static void	txn_write(struct rg_json *, struct rg_query *, int);
-static const char *col(struct rg_query *, int, int);
 static void	put_str(struct rg_json *, const char *, struct rg_query *,
 		    int, int);
 static void	put_int(struct rg_json *, const char *, struct rg_query *,
@@ -221,7 +220,7 @@ session_write(struct rg_json *j, struct rg_query *q, int row, int32_t node)
 	put_str(j, "username", q, row, C_USER);
 	put_str(j, "client_address", q, row, C_ADDR);
 	put_str(j, "application_name", q, row, C_APP);
-	if (col(q, row, C_Q_ID) != NULL) {
+	if (rg_query_text(q, row, C_Q_ID) != NULL) {
 		rg_json_array_open(j, "active_queries");
 		query_write(j, q, row);
 		rg_json_array_close(j);
@@ -230,14 +229,14 @@ session_write(struct rg_json *j, struct rg_query *q, int row, int32_t node)
 	put_str(j, "last_active_query", q, row, C_LASTQ);
 
 	rg_buf_init(&id);
-	if ((v = col(q, row, C_ID)) != NULL &&
+	if ((v = rg_query_text(q, row, C_ID)) != NULL &&
 	    rg_bytea_decode(v, &id) == 0 && id.len > 0)
 		rg_json_bytes(j, "id", id.data, id.len);
 	rg_buf_free(&id);
 
 	put_int(j, "alloc_bytes", q, row, C_ALLOC);
 	put_int(j, "max_alloc_bytes", q, row, C_MAXALLOC);
-	if (col(q, row, C_T_ID) != NULL)
+	if (rg_query_text(q, row, C_T_ID) != NULL)
 		txn_write(j, q, row);
 	put_str(j, "last_active_query_anon", q, row, C_LASTQ_ANON);
 	rg_json_object_close(j);
@@ -257,7 +256,7 @@ query_write(struct rg_json *j, struct rg_query *q, int row)
 	put_time(j, "start", q, row, C_Q_START);
 	put_bool(j, "is_distributed", q, row, C_Q_DIST);
 	put_int(j, "phase", q, row, C_Q_PHASE);
-	if ((v = col(q, row, C_Q_PROG)) != NULL) {
+	if ((v = rg_query_text(q, row, C_Q_PROG)) != NULL) {
 		progress = strtof(v, NULL);
 		if (isfinite(progress) && progress != 0)
 			rg_json_float32(j, "progress", progress);
@@ -287,15 +286,6 @@ txn_write(struct rg_json *j, struct rg_query *q, int row)
 	rg_json_object_close(j);
 }
 
-/* A column's text, NULL for SQL NULL. */
-static const char *
-col(struct rg_query *q, int row, int c)
-{
-	if (rg_query_isnull(q, row, c))
-		return (NULL);
-	return (rg_query_value(q, row, c, NULL));
-}
-
 /* string, omitempty */
 static void
 put_str(struct rg_json *j, const char *key, struct rg_query *q, int row,
@@ -319,7 +309,7 @@ put_int(struct rg_json *j, const char *key, struct rg_query *q, int row,
 	const char	*v;
 	int64_t		 n;
 
-	if ((v = col(q, row, c)) == NULL || rg_parse_int(v, 10, 64, &n) == -1)
+	if ((v = rg_query_text(q, row, c)) == NULL || rg_parse_int(v, 10, 64, &n) == -1)
 		return;
 	if (n != 0)
 		rg_json_int(j, key, n);
@@ -332,7 +322,7 @@ put_bool(struct rg_json *j, const char *key, struct rg_query *q, int row,
 {
 	const char	*v;
 
-	if ((v = col(q, row, c)) != NULL && strcmp(v, "t") == 0)
+	if ((v = rg_query_text(q, row, c)) != NULL && strcmp(v, "t") == 0)
 		rg_json_bool(j, key, 1);
 }
 
@@ -347,7 +337,7 @@ put_time(struct rg_json *j, const char *key, struct rg_query *q, int row,
 	const char	*v;
 	int64_t		 ns;
 
-	if ((v = col(q, row, c)) == NULL || rg_parse_int(v, 10, 64, &ns) == -1 ||
+	if ((v = rg_query_text(q, row, c)) == NULL || rg_parse_int(v, 10, 64, &ns) == -1 ||
 	    ns == 0) {
 		rg_json_time_zero(j, key);
 		return;
@@ -364,7 +354,7 @@ put_uuid(struct rg_json *j, const char *key, struct rg_query *q, int row,
 	static const uint8_t	 nil[16];
 	const char		*v;
 
-	if ((v = col(q, row, c)) == NULL) {
+	if ((v = rg_query_text(q, row, c)) == NULL) {
 		rg_json_uuid(j, key, nil);
 		return;
 	}
