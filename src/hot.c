@@ -74,10 +74,7 @@ static const char	hot_sql[] =
     " leaseholder_name, replica_names, table_name, index_name,"
     " database_name, schema_name, writes_per_second, reads_per_second,"
     " write_bytes_per_second, read_bytes_per_second"
-    " FROM roachgate.ranges"
-    " WHERE queries_per_second > 0"
-    " ORDER BY queries_per_second DESC, range_id"
-    " LIMIT $2::int8 OFFSET $1::int8";
+    " FROM roachgate.read_hot_ranges($1::int8, $2::int8)";
 
 int
 rg_hot_ranges(struct http_request *req)

@@ -47,7 +47,7 @@ static struct http_state	states[] = {
 	"SELECT s.address, s.sql_address, s.build_tag, s.version_major, " \
 	"s.version_minor, s.version_patch, s.started_at, s.cluster_name, " \
 	"s.total_system_memory, s.num_cpus, s.updated_at, m.name, m.value " \
-	"FROM roachgate.node_status s LEFT JOIN LATERAL " \
+	"FROM roachgate.read_node_status() s LEFT JOIN LATERAL " \
 	"unnest(s.metric_names, s.metric_values) AS m(name, value) ON true"
 
 enum {

@@ -49,15 +49,13 @@ static struct http_state	range_states[] = {
 
 /* $1 limit (NULL = all), $2 offset, $3 the sorted filter. */
 #define NODE_RANGES_SQL \
-	"SELECT " RG_RANGEINFO_COLUMNS " FROM roachgate.ranges " \
-	"ORDER BY range_id LIMIT $1::int8 OFFSET $2::int8"
+	"SELECT " RG_RANGEINFO_COLUMNS " FROM " \
+	"roachgate.read_ranges($1::int8, $2::int8, NULL)"
 #define NODE_RANGES_FILTER_SQL \
-	"SELECT " RG_RANGEINFO_COLUMNS " FROM roachgate.ranges " \
-	"JOIN unnest($3::int8[]) AS f(id) ON range_id = f.id " \
-	"ORDER BY range_id LIMIT $1::int8 OFFSET $2::int8"
+	"SELECT " RG_RANGEINFO_COLUMNS " FROM " \
+	"roachgate.read_ranges($1::int8, $2::int8, $3::int8[])"
 #define RANGE_SQL \
-	"SELECT " RG_RANGEINFO_COLUMNS " FROM roachgate.ranges " \
-	"WHERE range_id = $1::int8 LIMIT 1"
+	"SELECT " RG_RANGEINFO_COLUMNS " FROM roachgate.read_range($1::int8)"
 
 struct node_ranges_state {
 	int64_t		limit;

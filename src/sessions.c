@@ -87,10 +87,7 @@ static const char	sessions_sql[] =
     " txn_num_retries, txn_num_auto_retries, txn_deadline, txn_implicit,"
     " txn_alloc_bytes, txn_max_alloc_bytes, txn_read_only,"
     " txn_is_historical, txn_priority"
-    " FROM roachgate.sessions"
-    " WHERE $1::bytea IS NULL OR convert_to(username, 'UTF8') = $1::bytea"
-    " ORDER BY start, session_id"
-    " LIMIT $3::int8 OFFSET $2::int8";
+    " FROM roachgate.read_sessions($1::bytea, $2::int8, $3::int8)";
 
 int
 rg_sessions(struct http_request *req)

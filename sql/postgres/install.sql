@@ -15,5 +15,6 @@ SET LOCAL search_path = pg_catalog;
 \ir 40_ranges.sql
 \ir 50_sessions.sql
 \ir 60_sampler.sql
+\ir ../common/80_readers.sql
 \ir 90_grants.sql
 COMMIT;

@@ -19,7 +19,10 @@ def test_contract_document_is_complete():
         assert cols, rel
     assert set(FUNCTIONS) == {
         "roachgate.load_counters", "roachgate.record_sample",
-        "roachgate.configure", "roachgate.is_admin", "roachgate.encode_uvarint"}
+        "roachgate.configure", "roachgate.is_admin", "roachgate.encode_uvarint",
+        "roachgate.read_node_status", "roachgate.read_ranges",
+        "roachgate.read_range", "roachgate.read_hot_ranges",
+        "roachgate.read_sessions"}
 
 
 @pytest.mark.parametrize("relation", STATUS_RELATIONS)
