@@ -11,7 +11,8 @@
 
 static struct rg_throttle_entry	*throttle_find(const struct rg_throttle *,
 				    const char *);
-static struct rg_throttle_entry	*throttle_slot(struct rg_throttle *);
+static struct rg_throttle_entry	*throttle_slot(struct rg_throttle *,
+				    uint64_t);
 static uint64_t			 throttle_delay(const struct rg_throttle *,
 				    uint32_t);
 
@@ -45,7 +46,11 @@ rg_throttle_wait(const struct rg_throttle *t, const char *key, uint64_t now)
 {
 	const struct rg_throttle_entry	*e;
 
-	if ((e = throttle_find(t, key)) == NULL || e->until <= now)
+	if ((e = throttle_find(t, key)) == NULL) {
+		/* A key the full table could not take waits like the rest. */
+		return (t->full_until > now ? t->full_until - now : 0);
+	}
+	if (e->until <= now)
 		return (0);
 
 	return (e->until - now);
@@ -62,7 +67,8 @@ rg_throttle_fail(struct rg_throttle *t, const char *key, uint64_t now)
 		return;
 
 	if ((e = throttle_find(t, key)) == NULL) {
-		e = throttle_slot(t);
+		if ((e = throttle_slot(t, now)) == NULL)
+			return;
 		memset(e, 0, sizeof(*e));
 		memcpy(e->key, key, len + 1);
 	} else if (now > e->last && now - e->last > 2 * t->max_ms &&
@@ -123,21 +129,35 @@ throttle_find(const struct rg_throttle *t, const char *key)
 	return (NULL);
 }
 
-/* A free entry, else the one whose last failure is the oldest. */
+/*
+ * A free entry, else the unblocked one whose last failure is the oldest.
+ * A blocked entry is never reused: flooding the table with new names must
+ * not lift a block.  When every entry is blocked there is none: new keys
+ * then wait until the first block ends (full_until).
+ */
 static struct rg_throttle_entry *
-throttle_slot(struct rg_throttle *t)
+throttle_slot(struct rg_throttle *t, uint64_t now)
 {
-	struct rg_throttle_entry	*old;
+	struct rg_throttle_entry	*old, *e;
+	uint64_t			 first;
 	size_t				 i;
 
-	old = &t->tab[0];
+	old = NULL;
+	first = 0;
 	for (i = 0; i < t->size; i++) {
-		if (t->tab[i].key[0] == '\0')
-			return (&t->tab[i]);
-		if (t->tab[i].last < old->last)
-			old = &t->tab[i];
+		e = &t->tab[i];
+		if (e->key[0] == '\0')
+			return (e);
+		if (e->until > now) {
+			if (first == 0 || e->until < first)
+				first = e->until;
+			continue;
+		}
+		if (old == NULL || e->last < old->last)
+			old = e;
 	}
 
+	t->full_until = (old == NULL) ? first : 0;
 	return (old);
 }
 

@@ -33,6 +33,7 @@ struct rg_throttle {
 	uint32_t			after;
 	uint64_t			base_ms;
 	uint64_t			max_ms;
+	uint64_t			full_until;	/* all blocked: until */
 };
 
 /* 0, or -1 on bad arguments or allocation failure. */

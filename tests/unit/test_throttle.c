@@ -131,20 +131,48 @@ START_TEST(test_throttle_bounded)
 	ck_assert_uint_eq(rg_throttle_count(&t), 4);
 	ck_assert_uint_gt(rg_throttle_wait(&t, "u:victim", 20), 0);
 
-	/* Full: the entry failed longest ago goes first. */
+	/* Full: the unblocked entry failed longest ago goes first; the
+	 * blocked victim stays blocked. */
 	rg_throttle_fail(&t, "u:new", 20);
 	ck_assert_uint_eq(rg_throttle_count(&t), 4);
-	ck_assert_uint_eq(rg_throttle_wait(&t, "u:victim", 20), 0);
+	ck_assert_uint_gt(rg_throttle_wait(&t, "u:victim", 20), 0);
 	fail_n(&t, "u:new", AFTER - 1, 21);
 	ck_assert_uint_eq(rg_throttle_wait(&t, "u:new", 21), BASE);
 
-	/* Many more keys than slots: never more than the table holds. */
+	/* Many more keys than slots: never more than the table holds, and
+	 * a flood of names never lifts the victim's block. */
 	for (i = 0; i < 1000; i++) {
 		(void)snprintf(key, sizeof(key), "a:10.0.%d.%d", i / 256,
 		    i % 256);
-		rg_throttle_fail(&t, key, 100 + i);
+		rg_throttle_fail(&t, key, 22);
+		ck_assert_uint_gt(rg_throttle_wait(&t, "u:victim", 22), 0);
 	}
 	ck_assert_uint_eq(rg_throttle_count(&t), 4);
+	rg_throttle_free(&t);
+}
+END_TEST
+
+/* Every entry blocked: a new key cannot be recorded, so it waits until
+ * the first block ends, and is recorded after that. */
+START_TEST(test_throttle_full_of_blocks)
+{
+	struct rg_throttle	t;
+	uint64_t		w;
+
+	ck_assert_int_eq(rg_throttle_init(&t, 2, AFTER, BASE, MAX), 0);
+	fail_n(&t, "u:a", AFTER, 5);		/* blocked until 5 + BASE */
+	fail_n(&t, "u:b", AFTER, 7);		/* blocked until 7 + BASE */
+	ck_assert_uint_eq(rg_throttle_wait(&t, "u:c", 8), 0);
+	rg_throttle_fail(&t, "u:c", 8);
+	ck_assert_uint_eq(rg_throttle_count(&t), 2);
+	w = rg_throttle_wait(&t, "u:c", 8);
+	ck_assert_uint_eq(w, 5 + BASE - 8);
+	ck_assert_uint_gt(rg_throttle_wait(&t, "u:a", 8), 0);
+	ck_assert_uint_gt(rg_throttle_wait(&t, "u:b", 8), 0);
+	/* Once u:a's block is over its slot can be reused. */
+	rg_throttle_fail(&t, "u:c", 5 + BASE);
+	ck_assert_uint_eq(rg_throttle_wait(&t, "u:c", 5 + BASE), 0);
+	ck_assert_uint_eq(rg_throttle_wait(&t, "u:a", 5 + BASE), 0);
 	rg_throttle_free(&t);
 }
 END_TEST
@@ -201,6 +229,7 @@ throttle_suite(void)
 	tcase_add_test(tc, test_throttle_reset);
 	tcase_add_test(tc, test_throttle_forgets);
 	tcase_add_test(tc, test_throttle_bounded);
+	tcase_add_test(tc, test_throttle_full_of_blocks);
 	tcase_add_test(tc, test_throttle_keys);
 	tcase_add_test(tc, test_throttle_out_of_order);
 	suite_add_tcase(s, tc);
