@@ -12,7 +12,8 @@
 #include "roachgate.h"
 
 static void	query_start(struct rg_query *, struct http_request *);
-static void	query_step(struct rg_query *, struct http_request *, int);
+static void	query_send(struct rg_query *);
+static void	query_step(struct rg_query *, int);
 static void	query_fail(struct rg_query *, const char *);
 static void	fanout_timeout(void *, u_int64_t);
 
@@ -72,7 +73,7 @@ rg_fanout_poll(struct rg_fanout *f)
 	pending = 0;
 	for (i = 0; i < f->n; i++) {
 		if (f->q[i].state == RG_Q_PENDING)
-			query_step(&f->q[i], f->req, expired);
+			query_step(&f->q[i], expired);
 		if (f->q[i].state != RG_Q_PENDING)
 			continue;
 		if (expired) {
@@ -169,9 +170,20 @@ query_start(struct rg_query *q, struct http_request *req)
 	kore_pgsql_bind_request(&q->sql, req);
 	q->setup = 1;
 	q->state = RG_Q_PENDING;
+	query_send(q);
+}
 
+/*
+ * Takes a connection and sends the query.  Called again for a query that
+ * was queued for a connection (state INIT) each time its request wakes:
+ * Kore keeps a query that is still queued in its place in the queue
+ * (patch 0002), hands it the connection once dequeued, or reports a failed
+ * connect as an error.
+ */
+static void
+query_send(struct rg_query *q)
+{
 	if (!kore_pgsql_setup(&q->sql, q->node->dbname, KORE_PGSQL_ASYNC)) {
-		/* INIT after a failed setup: queued for a free connection. */
 		if (q->sql.state != KORE_PGSQL_STATE_INIT)
 			query_fail(q, q->sql.error);
 		return;
@@ -183,17 +195,15 @@ query_start(struct rg_query *q, struct http_request *req)
 }
 
 static void
-query_step(struct rg_query *q, struct http_request *req, int expired)
+query_step(struct rg_query *q, int expired)
 {
 	for (;;) {
 		switch (q->sql.state) {
 		case KORE_PGSQL_STATE_INIT:
-			/* Woken while queued: leave the queue, try again
-			 * (unless the deadline passed: the caller fails it). */
-			if (expired)
-				return;
-			kore_pgsql_cleanup(&q->sql);
-			query_start(q, req);
+			/* Queued for a connection.  Past the deadline the
+			 * caller fails it (and leaves the queue). */
+			if (!expired)
+				query_send(q);
 			return;
 		case KORE_PGSQL_STATE_WAIT:
 			return;
