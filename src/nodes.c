@@ -99,8 +99,8 @@ nodes_start(struct http_request *req)
 	 * is still the client's value. */
 	hl = rg_param(req, "limit", &lim) != RG_PARAM_MISSING;
 	ho = rg_param(req, "offset", &off) != RG_PARAM_MISSING;
-	rg_parse_limit_offset(hl ? rg_buf_cstr(&lim) : NULL,
-	    ho ? rg_buf_cstr(&off) : NULL, &limit, &offset);
+	rg_parse_limit_offset(hl ? rg_param_cstr(&lim) : NULL,
+	    ho ? rg_param_cstr(&off) : NULL, &limit, &offset);
 	rg_buf_free(&lim);
 	rg_buf_free(&off);
 

@@ -135,8 +135,8 @@ node_ranges_start(struct http_request *req)
 	rg_buf_init(&off);
 	hl = rg_param(req, "limit", &lim) != RG_PARAM_MISSING;
 	ho = rg_param(req, "offset", &off) != RG_PARAM_MISSING;
-	rg_parse_limit_offset(hl ? rg_buf_cstr(&lim) : NULL,
-	    ho ? rg_buf_cstr(&off) : NULL, &st->limit, &st->offset);
+	rg_parse_limit_offset(hl ? rg_param_cstr(&lim) : NULL,
+	    ho ? rg_param_cstr(&off) : NULL, &st->limit, &st->offset);
 	rg_buf_free(&lim);
 	rg_buf_free(&off);
 
@@ -354,7 +354,7 @@ ranges_filter(struct http_request *req, struct rg_buf *out, int *filtered)
 	struct rg_buf	val;
 	int64_t		*ids;
 	size_t		 i, n, max;
-	const char	*p;
+	const char	*p, *s;
 	int		 rv;
 
 	*filtered = 0;
@@ -363,15 +363,19 @@ ranges_filter(struct http_request *req, struct rg_buf *out, int *filtered)
 		rg_buf_free(&val);
 		return (0);
 	}
+	if ((s = rg_param_cstr(&val)) == NULL) {
+		rg_buf_free(&val);
+		return (-1);
+	}
 
 	max = 1;
-	for (p = rg_buf_cstr(&val); *p != '\0'; p++) {
+	for (p = s; *p != '\0'; p++) {
 		if (*p == ',')
 			max++;
 	}
 	ids = kore_calloc(max, sizeof(*ids));
 	rv = -1;
-	if (rg_parse_id_list(rg_buf_cstr(&val), ids, max, &n) == 0) {
+	if (rg_parse_id_list(s, ids, max, &n) == 0) {
 		qsort(ids, n, sizeof(*ids), id_cmp);
 		rg_buf_appendc(out, '{');
 		for (i = 0; i < n; i++) {

@@ -54,6 +54,19 @@ rg_respond_json(struct http_request *req, int status, struct rg_buf *body)
  * the parameter is invalid: Kore silently drops what fails validation,
  * and with duplicates it would hand us a later, valid one instead.
  */
+/*
+ * A parameter's value as a C string for Go-style parsing, or NULL when it
+ * holds a NUL byte ("5%00"): a parser must not see the truncated "5",
+ * where Go sees a value it rejects.
+ */
+const char *
+rg_param_cstr(struct rg_buf *val)
+{
+	if (val->len > 0 && memchr(val->data, '\0', val->len) != NULL)
+		return (NULL);
+	return (rg_buf_cstr(val));
+}
+
 int
 rg_param(struct http_request *req, const char *name, struct rg_buf *val)
 {

@@ -38,6 +38,7 @@ void	rg_respond_json(struct http_request *, int, struct rg_buf *);
 #define RG_PARAM_INVALID	2
 
 int	rg_param(struct http_request *, const char *, struct rg_buf *);
+const char *rg_param_cstr(struct rg_buf *);
 
 /* query.c: asynchronous queries on one or all nodes, with a deadline. */
 #define RG_Q_IDLE	0

@@ -234,3 +234,21 @@ def test_fixture_node_made_unreachable(server, fixture_server, fadmin):
     finally:
         fs.unblock_node(4)
     wait_live(fs, c, fadmin, fs.node_ids)
+
+
+def test_nul_in_a_value_is_not_truncated(server):
+    """Go rejects "1%00" where a C parser would stop at the NUL and read
+    "1": limit/offset then fall back to no pagination (Atoi failed), and
+    a ranges filter is a 400."""
+    c = server.client()
+    token = c.login(*server.admin)
+    all_nodes = c.get("/api/v2/nodes/", session=token).json()
+    r = c.get("/api/v2/nodes/?limit=1%00", session=token)
+    assert r.status == 200
+    assert [n["node_id"] for n in r.json()["nodes"]] == \
+        [n["node_id"] for n in all_nodes["nodes"]]
+    assert "next" not in r.json()
+    r = c.get("/api/v2/nodes/1/ranges/?ranges=1%00x", session=token)
+    assert (r.status, r.text) == (400, "invalid range ID\n")
+    r = c.get("/api/v2/nodes/1/ranges/?limit=1%00", session=token)
+    assert r.status == 200 and "next" not in r.json()
