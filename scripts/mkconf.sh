@@ -38,7 +38,7 @@ umask 077
 		    "$ROACHGATE_PASSWORD"
 		printf 'gssencmode=disable connect_timeout=2 '
 		printf 'application_name=roachgate '
-		printf "options='-c statement_timeout=5000 -c jit=off'\" "
+		printf "options='-c statement_timeout=5000 -c jit=off -c bytea_output=hex'\" "
 		printf 'locality "region=local,zone=z%s"\n' "$id"
 	done
 	if [ -n "${ROACHGATE_CONF_EXTRA:-}" ]; then

@@ -156,6 +156,8 @@ rg_token_decode(const char *b64, size_t len, int64_t *id, uint8_t *secret,
 	if (rg_base64_decode(&raw, b64, len, 0) == 0)
 		rv = rg_token_unmarshal(raw.data, raw.len, id, secret,
 		    secretlen);
+	if (raw.data != NULL)
+		OPENSSL_cleanse(raw.data, raw.cap);	/* holds the secret */
 	rg_buf_free(&raw);
 	return (rv);
 }
@@ -189,6 +191,7 @@ rg_token_encode(int64_t id, const uint8_t *secret, size_t secretlen,
 		rg_buf_append(&raw, secret, secretlen);
 	}
 	rg_base64_encode(out, raw.data, raw.len, 0);
+	OPENSSL_cleanse(raw.data, raw.cap);	/* holds the secret */
 	rg_buf_free(&raw);
 	return (0);
 }

@@ -97,7 +97,7 @@ class FixtureServer(Server):
         return ("host=127.0.0.1 port=%d dbname=%s user=roachgate "
                 "password=%s sslmode=disable gssencmode=disable "
                 "connect_timeout=2 application_name=roachgate "
-                "options='-c statement_timeout=5000 -c jit=off'" % (
+                "options='-c statement_timeout=5000 -c jit=off -c bytea_output=hex'" % (
                     self.base.node_port(1), db,
                     self.base.env["ROACHGATE_PASSWORD"]))
 
