@@ -200,13 +200,6 @@ login_start(struct http_request *req)
 	if (login_throttled(req, l))
 		goto out;
 
-	/*
-	 * Count the attempt as a failure now, before the check: attempts
-	 * sent in parallel must not all pass the throttle while the first
-	 * answers are still on their way.  A success resets it.
-	 */
-	login_broadcast(l, RG_MSG_LOGIN_FAIL, 0);
-
 	if (l->result == CONN_PENDING && pass.len == 0)
 		l->result = CONN_DENIED;
 	if (l->result == CONN_PENDING)
@@ -314,10 +307,10 @@ login_created(struct http_request *req)
 	return (HTTP_STATE_COMPLETE);
 }
 
-/* The failure was counted when the attempt began (login_start). */
 static int
 login_denied(struct http_request *req, struct login *l)
 {
+	login_broadcast(l, RG_MSG_LOGIN_FAIL, 0);
 	kore_log(LOG_NOTICE, "login failed: %s from %s", l->user, l->addr);
 	rg_respond_error(req, HTTP_STATUS_UNAUTHORIZED, MSG_DENIED);
 	return (HTTP_STATE_COMPLETE);
