@@ -49,12 +49,6 @@ rg_respond_json(struct http_request *req, int status, struct rg_buf *body)
 }
 
 /*
- * The first value of a query parameter, as Go reads it.  Kore's
- * validator (kore.conf) must have accepted that same value, otherwise
- * the parameter is invalid: Kore silently drops what fails validation,
- * and with duplicates it would hand us a later, valid one instead.
- */
-/*
  * A parameter's value as a C string for Go-style parsing, or NULL when it
  * holds a NUL byte ("5%00"): a parser must not see the truncated "5",
  * where Go sees a value it rejects.
@@ -67,18 +61,34 @@ rg_param_cstr(struct rg_buf *val)
 	return (rg_buf_cstr(val));
 }
 
+/*
+ * The first value of a query parameter, as Go reads it (Kore's own
+ * parser differs: it keeps only its first 19 arguments, cuts values at a
+ * second '=', and hands over a later valid duplicate when the first one
+ * fails).  The value is valid if the validator kore.conf declares for this
+ * parameter on this route accepts it, so kore.conf stays the one place
+ * that says what a parameter may hold.
+ */
 int
 rg_param(struct http_request *req, const char *name, struct rg_buf *val)
 {
-	char		*kval;
+	struct kore_handler_params	*p;
+	const char			*s;
 
 	rg_buf_reset(val);
 	if (!rg_qs_get(req->query_string, name, val) || val->len == 0)
 		return (RG_PARAM_MISSING);
 
-	if (!http_argument_get_string(req, name, &kval) ||
-	    strcmp(kval, rg_buf_cstr(val)) != 0)
+	if ((s = rg_param_cstr(val)) == NULL)
 		return (RG_PARAM_INVALID);
 
-	return (RG_PARAM_OK);
+	TAILQ_FOREACH(p, &req->hdlr->params, list) {
+		if (!(p->flags & KORE_PARAMS_QUERY_STRING) ||
+		    p->method != req->method || strcmp(p->name, name) != 0)
+			continue;
+		return (kore_validator_check(req, p->validator, s) ?
+		    RG_PARAM_OK : RG_PARAM_INVALID);
+	}
+
+	return (RG_PARAM_INVALID);
 }

@@ -148,3 +148,13 @@ def test_hung_primary_never_blocks_a_worker(server):
     # No worker died on the way (e.g. Kore's "sleeping request on list").
     assert sorted(server.processes()) == workers
     assert "exited" not in server.log()[logged:]
+
+
+def test_many_parameters(client):
+    """Kore parses only its first 19 query arguments; Go reads them all.
+    The validator declared in kore.conf still decides on the value Go
+    would read."""
+    filler = "&".join("a%d=%d" % (i, i) for i in range(25))
+    assert_empty_json(client.get("/api/v2/health/?%s&ready=true" % filler))
+    assert_plain(client.get("/api/v2/health/?%s&ready=yes" % filler), 400,
+                 "invalid ready value\n")
