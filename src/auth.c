@@ -48,7 +48,6 @@ static int	auth_cookie(struct http_request *, int64_t *, uint8_t *,
 		    size_t *);
 static int	auth_cookie_line(const char *, int64_t *, uint8_t *,
 		    size_t *);
-static void	auth_msg_logout(struct kore_msg *, const void *);
 
 static const char	lookup_sql[] =
     "SELECT \"hashedSecret\", username,"
@@ -65,9 +64,6 @@ static const char	touch_sql[] =
 void
 rg_auth_init(void)
 {
-	if (!kore_msg_register(RG_MSG_LOGOUT, auth_msg_logout))
-		fatal("roachgate: cannot register the logout message");
-
 	rg_login_init();
 }
 
@@ -92,29 +88,6 @@ rg_auth_admin(struct http_request *req, const void *data)
 }
 
 /* The authenticated user of this request: 1, or 0 if there is none. */
-int
-rg_auth_username(struct http_request *req, const char **name)
-{
-	struct rg_ctx	*ctx;
-
-	if ((ctx = http_state_get(req)) == NULL || ctx->auth_phase != AUTH_DONE)
-		return (0);
-
-	*name = ctx->username;
-	return (1);
-}
-
-/*
- * A session was revoked (on any worker).  Every request asks the
- * database, so there is no cached session to drop; a per-worker cache
- * would evict the id here.
- */
-void
-rg_session_revoked(int64_t id)
-{
-	(void)id;
-}
-
 void
 rg_session_hash(const void *data, size_t len, uint8_t *out)
 {
@@ -370,16 +343,4 @@ auth_cookie_line(const char *line, int64_t *id, uint8_t *secret,
 	}
 
 	return (-1);
-}
-
-static void
-auth_msg_logout(struct kore_msg *msg, const void *data)
-{
-	int64_t		id;
-
-	if (msg->length != sizeof(id))
-		return;
-
-	memcpy(&id, data, sizeof(id));
-	rg_session_revoked(id);
 }

@@ -19,7 +19,6 @@
 int	rg_logout(struct http_request *);
 
 struct logout {
-	int64_t		id;
 	char		idtxt[24];
 	uint8_t		hash[RG_SESSION_HASH_LEN];
 };
@@ -78,7 +77,6 @@ logout_start(struct http_request *req)
 
 	ctx = rg_ctx_get(req);
 	ctx->ep = lo = kore_calloc(1, sizeof(*lo));
-	lo->id = id;
 	(void)snprintf(lo->idtxt, sizeof(lo->idtxt), "%lld", (long long)id);
 	rg_session_hash(secret, slen, lo->hash);
 	OPENSSL_cleanse(secret, sizeof(secret));
@@ -99,7 +97,6 @@ static int
 logout_wait(struct http_request *req)
 {
 	struct rg_ctx	*ctx = rg_ctx_get(req);
-	struct logout	*lo = ctx->ep;
 	struct rg_query	*q = &ctx->fan.q[0];
 
 	if (!rg_fanout_poll(&ctx->fan))
@@ -117,9 +114,6 @@ logout_wait(struct http_request *req)
 		return (HTTP_STATE_COMPLETE);
 	}
 
-	rg_session_revoked(lo->id);
-	kore_msg_send(KORE_MSG_WORKER_ALL, RG_MSG_LOGOUT, &lo->id,
-	    sizeof(lo->id));
 
 	http_response_header(req, "content-type", "application/json");
 	http_response(req, HTTP_STATUS_OK, logged_out, sizeof(logged_out) - 1);

@@ -15,7 +15,6 @@
 
 #define RG_NITEMS(a)		(sizeof(a) / sizeof((a)[0]))
 
-#define RG_MSG_LOGOUT		(KORE_MSG_APP_BASE + 1)
 #define RG_MSG_LOGIN_FAIL	(KORE_MSG_APP_BASE + 2)
 #define RG_MSG_LOGIN_OK		(KORE_MSG_APP_BASE + 3)
 #define RG_MSG_LIVENESS		(KORE_MSG_APP_BASE + 4)
@@ -105,7 +104,5 @@ void	rg_sampler_init(void);
 
 /* auth.c, login.c, logout.c: sessions. */
 void	rg_auth_init(void);
-void	rg_session_revoked(int64_t);
-int	rg_auth_username(struct http_request *, const char **);
 
 #endif
