@@ -155,8 +155,8 @@ hot_node_param(struct http_request *req, int32_t *node)
 		}
 	}
 
-	if (memchr(s, '\0', val.len) != NULL ||
-	    rg_parse_int(rg_buf_cstr(&val), 0, 32, &id) == -1)
+	if ((s = rg_param_cstr(&val)) == NULL ||
+	    rg_parse_int(s, 0, 32, &id) == -1)
 		status = HTTP_STATUS_BAD_REQUEST;
 	else if (rg_config_node(&rg_cfg, (int32_t)id) == NULL)
 		status = HTTP_STATUS_NOT_FOUND;

@@ -27,15 +27,16 @@ void
 rg_tokenpage_params(struct http_request *req, int64_t *limit,
     struct rg_buf *tok)
 {
-	struct rg_buf	val;
+	struct rg_buf	 val;
+	const char	*s;
 
 	rg_buf_init(&val);
 	rg_buf_reset(tok);
 
 	*limit = 0;
 	if (rg_param(req, "limit", &val) != RG_PARAM_MISSING &&
-	    memchr(val.data, '\0', val.len) == NULL)
-		*limit = rg_parse_limit(rg_buf_cstr(&val));
+	    (s = rg_param_cstr(&val)) != NULL)
+		*limit = rg_parse_limit(s);
 
 	if (*limit > 0 && rg_param(req, "start", &val) != RG_PARAM_MISSING)
 		rg_buf_append(tok, val.data, val.len);
