@@ -7,7 +7,8 @@
  */
 
 /*
- * GET /api/v2/ranges/hot/ (behaviour.md 1.5, issue 5 item 4): each
+ * GET /api/v2/ranges/hot/ (src/REFERENCE.md, "GET /ranges/hot/"; issue 5
+ * item 4): each
  * node's hottest ranges from its roachgate.ranges, token-paginated
  * (tokenpage.c), in v21.1's shape
  *   {"ranges_by_node_id":{"<node>":[...]},"response_error":[...],

@@ -1,6 +1,7 @@
 /*
  * GET /api/v2/nodes/{node_id}/ranges/ and GET /api/v2/ranges/{range_id}/
- * (behaviour.md 1.3 and 1.4, issue 5 items 2 and 3), from each node's
+ * (src/REFERENCE.md, "GET /nodes/{node_id}/ranges/" and
+ * "GET /ranges/{range_id}/"; issue 5 items 2 and 3), from each node's
  * roachgate.ranges.
  *
  * A node's ranges: `local` is the primary; the `ranges` filter keeps

@@ -7,7 +7,8 @@
  */
 
 /*
- * GET /api/v2/sessions/ (behaviour.md 1.6): every node's
+ * GET /api/v2/sessions/ (src/REFERENCE.md, "GET /sessions/"): every
+ * node's
  * roachgate.sessions, ordered by start (then session id) per node and by
  * node id overall, filtered by `username`, token-paginated
  * (tokenpage.c).  A node that fails becomes an `errors` entry and the
