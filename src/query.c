@@ -238,12 +238,24 @@ query_fail(struct rg_query *q, const char *why)
 	size_t		len;
 
 	free(q->error);
-	if ((q->error = strdup(why != NULL ? why : "unknown error")) == NULL)
+	if ((q->error = strdup(why != NULL ? why : "")) == NULL)
 		fatal("strdup");
 	len = strlen(q->error);
 	while (len > 0 && (q->error[len - 1] == '\n' ||
 	    q->error[len - 1] == ' '))
 		q->error[--len] = '\0';
+
+	/*
+	 * Kore takes the message of a pooled connection that died with a
+	 * query on it from libpq, which may have none left (its backend
+	 * terminated, the primary restarted): say so rather than nothing.
+	 */
+	if (len == 0) {
+		free(q->error);
+		if ((q->error = strdup("connection closed, no message from "
+		    "PostgreSQL")) == NULL)
+			fatal("strdup");
+	}
 
 	q->state = RG_Q_FAILED;
 	kore_log(LOG_NOTICE, "node %d (%s): query failed: %s",
