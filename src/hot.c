@@ -51,7 +51,6 @@ static double	hot_float(struct rg_query *, int, int);
 static void	hot_str(struct rg_json *, const char *, struct rg_query *, int,
 		    int);
 static int	part_cmp(const void *, const void *);
-static int	id_cmp(const void *, const void *);
 
 static struct http_state	states[] = {
 	KORE_HTTP_STATE(hot_start),
@@ -344,14 +343,6 @@ hot_item_write(struct rg_json *j, struct rg_query *q, int row, int32_t node)
 	rg_buf_free(&ek);
 }
 
-static int
-id_cmp(const void *a, const void *b)
-{
-	int32_t		x = *(const int32_t *)a, y = *(const int32_t *)b;
-
-	return ((x > y) - (x < y));
-}
-
 /*
  * replica_names (a text[] in PostgreSQL's text form, e.g. {n1,n2} or
  * {"a b",c}) to the configured nodes' ids, ascending; names that are not
@@ -360,7 +351,7 @@ id_cmp(const void *a, const void *b)
 static void
 hot_replicas_write(struct rg_json *j, const char *arr)
 {
-	int32_t			 ids[RG_MAX_NODES];
+	int64_t			 ids[RG_MAX_NODES];
 	const struct rg_node	*node;
 	struct rg_buf		 name;
 	size_t			 n, i;
@@ -400,7 +391,7 @@ hot_replicas_write(struct rg_json *j, const char *arr)
 	}
 	rg_buf_free(&name);
 
-	qsort(ids, n, sizeof(ids[0]), id_cmp);
+	qsort(ids, n, sizeof(ids[0]), rg_id_cmp);
 	rg_json_array_open(j, "replica_node_ids");
 	for (i = 0; i < n; i++)
 		rg_json_int(j, NULL, ids[i]);

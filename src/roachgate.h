@@ -99,6 +99,9 @@ void	rg_liveness_init(void);
 void	rg_liveness_seen(int32_t, int);
 int	rg_liveness_status(int32_t);
 
+/* ranges.c: ascending int64_t ids for qsort(3). */
+int	rg_id_cmp(const void *, const void *);
+
 /* sampler.c: drives the catalog's load sampling. */
 void	rg_sampler_init(void);
 
