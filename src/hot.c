@@ -172,8 +172,8 @@ hot_prepare(struct rg_query *q, const struct rg_node *node,
 {
 	(void)arg;
 	rg_query_prepare(q, node, hot_sql);
-	rg_query_param(q, offset, -1, 0);
 	rg_query_param(q, count, -1, 0);
+	rg_query_param(q, offset, -1, 0);
 }
 
 static int
