@@ -50,6 +50,12 @@ struct rg_query {
 	const struct rg_node	*node;
 	int			state;
 	int			setup;
+	/* Bound to a callback instead of a request (rg_query_start_cb). */
+	void			(*cb)(struct rg_query *, void *);
+	void			*cb_arg;
+	int			in_cb;
+	int			again;
+	u_int64_t		started;
 	PGresult		*res;
 	char			*error;
 	const char		*text;
@@ -79,6 +85,18 @@ const char *rg_query_value(struct rg_query *, int, int, int *);
 int	rg_query_isnull(struct rg_query *, int, int);
 const char *rg_query_text(struct rg_query *, int, int);
 int	rg_query_rows(struct rg_query *);
+
+/*
+ * The same engine without a request (the sampler, the snapshot): cb runs
+ * once, when the query is DONE or FAILED.  A callback-bound query has no
+ * deadline timer: its owner calls rg_query_watch() from its own timer,
+ * which drives a query Kore did not call back (a connection that broke
+ * under it) and fails one older than node_timeout_ms.
+ */
+void	rg_query_start_cb(struct rg_query *,
+	    void (*)(struct rg_query *, void *), void *);
+void	rg_query_watch(struct rg_query *, u_int64_t);
+int	rg_query_running(const struct rg_query *);
 
 /*
  * Per-request context.  Kore gives the authentication hook and the
