@@ -105,6 +105,7 @@ int	rg_query_running(const struct rg_query *);
  */
 struct rg_ctx {
 	int			auth_phase;
+	int			login_only;	/* rg_user: no admin check */
 	char			username[64];
 	struct rg_fanout	fan;
 	void			*ep;		/* endpoint state (kore_calloc) */
