@@ -222,9 +222,12 @@ go_isprint(uint32_t r)
 void
 rg_go_quote(struct rg_buf *out, const uint8_t *s, size_t n)
 {
-	size_t		i;
-	uint32_t	r;
-	int		w;
+	/* The controls Go writes by name: each followed by its letter. */
+	static const char	named[] = "\aa\bb\ff\nn\rr\tt\vv";
+	const char		*e;
+	size_t			 i;
+	uint32_t		 r;
+	int			 w;
 
 	rg_buf_appendc(out, '"');
 	for (i = 0; i < n; i += (size_t)w) {
@@ -244,37 +247,16 @@ rg_go_quote(struct rg_buf *out, const uint8_t *s, size_t n)
 			rg_buf_append(out, s + i, (size_t)w);
 			continue;
 		}
-		switch (r) {
-		case '\a':
-			rg_buf_append(out, "\\a", 2);
-			break;
-		case '\b':
-			rg_buf_append(out, "\\b", 2);
-			break;
-		case '\f':
-			rg_buf_append(out, "\\f", 2);
-			break;
-		case '\n':
-			rg_buf_append(out, "\\n", 2);
-			break;
-		case '\r':
-			rg_buf_append(out, "\\r", 2);
-			break;
-		case '\t':
-			rg_buf_append(out, "\\t", 2);
-			break;
-		case '\v':
-			rg_buf_append(out, "\\v", 2);
-			break;
-		default:
-			if (r < 0x20 || r == 0x7f)
-				rg_buf_appendf(out, "\\x%02x", r);
-			else if (r < 0x10000)
-				rg_buf_appendf(out, "\\u%04x", r);
-			else
-				rg_buf_appendf(out, "\\U%08x", r);
-			break;
-		}
+		if (r != 0 && r < 0x20 &&
+		    (e = strchr(named, (int)r)) != NULL) {
+			rg_buf_appendc(out, '\\');
+			rg_buf_appendc(out, (uint8_t)e[1]);
+		} else if (r < 0x20 || r == 0x7f)
+			rg_buf_appendf(out, "\\x%02x", r);
+		else if (r < 0x10000)
+			rg_buf_appendf(out, "\\u%04x", r);
+		else
+			rg_buf_appendf(out, "\\U%08x", r);
 	}
 	rg_buf_appendc(out, '"');
 }
