@@ -15,8 +15,9 @@
 #include "rg_buf.h"
 
 /*
- * CockroachDB key encoding (pkg/util/encoding) and Key.String() pretty
- * printing (pkg/keys/printer.go) for the keys roachgate produces.
+ * CockroachDB's Key.String() pretty printing (pkg/keys/printer.go, with
+ * the decoders of pkg/util/encoding) for the keys the status catalog's
+ * SQL encodes (src/REFERENCE.md, "Keys and pretty spans").
  *
  * Supported exactly: /Min, /Max, /Meta1, /Meta2 (key of key), /System
  * (NodeLiveness, NodeLivenessMax, StatusNode), /NamespaceTable, /Table
