@@ -139,10 +139,14 @@ nodes_wait(struct http_request *req)
 	rg_buf_init(&body);
 	rg_json_init(&j, &body);
 	rg_json_object_open(&j, NULL);
-	if (ctx->fan.n == 0) {
+	if (rg_cfg.nnodes == 0) {
 		/* A nil slice in Go. */
 		rg_json_null(&j, "nodes");
 	} else {
+		/*
+		 * simplePaginate slices a non-nil slice: past the end it
+		 * is empty, not nil, so Go writes [] (as /nodes/1/ranges/).
+		 */
 		rg_json_array_open(&j, "nodes");
 		for (i = 0; i < ctx->fan.n; i++) {
 			node_write(&j, &rg_cfg.nodes[pg->first + i],

@@ -33,7 +33,6 @@ static int	range_wait(struct http_request *);
 static int	path_id(struct http_request *, const char *, const char *,
 		    char *, size_t);
 static int	ranges_filter(struct http_request *, struct rg_buf *, int *);
-static int	id_cmp(const void *, const void *);
 static int	row_parse(struct rg_range_row *, struct rg_query *, int);
 
 static struct http_state	node_ranges_states[] = {
@@ -377,7 +376,7 @@ ranges_filter(struct http_request *req, struct rg_buf *out, int *filtered)
 	ids = kore_calloc(max, sizeof(*ids));
 	rv = -1;
 	if (rg_parse_id_list(s, ids, max, &n) == 0) {
-		qsort(ids, n, sizeof(*ids), id_cmp);
+		qsort(ids, n, sizeof(*ids), rg_id_cmp);
 		rg_buf_appendc(out, '{');
 		for (i = 0; i < n; i++) {
 			rg_buf_appendf(out, "%s%lld", i > 0 ? "," : "",
@@ -393,8 +392,9 @@ ranges_filter(struct http_request *req, struct rg_buf *out, int *filtered)
 	return (rv);
 }
 
-static int
-id_cmp(const void *a, const void *b)
+/* qsort(3) order of int64_t ids, ascending (also hot.c's replicas). */
+int
+rg_id_cmp(const void *a, const void *b)
 {
 	int64_t		x = *(const int64_t *)a, y = *(const int64_t *)b;
 

@@ -145,8 +145,8 @@ sessions_prepare(struct rg_query *q, const struct rg_node *node,
 		rg_query_param(q, ep->user, (int)ep->ulen, 1);
 	else
 		rg_query_param(q, NULL, 0, 0);
-	rg_query_param(q, offset, -1, 0);
 	rg_query_param(q, count, -1, 0);
+	rg_query_param(q, offset, -1, 0);
 }
 
 static int

@@ -6,7 +6,8 @@
 # (tests/lib).  A new pure file of src/ goes here.
 
 PURE_SRCS=	rg_buf.c json.c gostrconv.c params.c token.c paginate.c \
-		keys.c qs.c config.c throttle.c pgtext.c nodeerr.c rangeinfo.c
+		keys.c qs.c config.c throttle.c pgtext.c nodeerr.c rangeinfo.c \
+		valid.c
 TEST_SRCS=	keyenc.c
 
 SRCDIR=		../../src
