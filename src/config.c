@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "config.h"
+#include "liveness.h"
 
 #define MAX_WORDS	16
 
@@ -277,11 +278,10 @@ config_node(struct parse *p, char **argv, int argc)
 				return (config_fail(p, "name too long", NULL));
 			strcpy(node->name, argv[i + 1]);
 		} else if (!strcmp(argv[i], "liveness")) {
-			/* NodeLivenessStatus: 6 DRAINING, 4 DECOMMISSIONING */
 			if (!strcmp(argv[i + 1], "draining"))
-				node->liveness = 6;
+				node->liveness = RG_LIVENESS_DRAINING;
 			else if (!strcmp(argv[i + 1], "decommissioning"))
-				node->liveness = 4;
+				node->liveness = RG_LIVENESS_DECOMMISSIONING;
 			else
 				return (config_fail(p, "unknown liveness",
 				    argv[i + 1]));

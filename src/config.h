@@ -20,7 +20,7 @@ struct rg_node {
 	char		*dsn;
 	char		*locality;		/* "region=eu,zone=a" */
 	char		*attrs;			/* "ssd,fast" */
-	int		liveness;		/* configured override, or 0 */
+	int		liveness;		/* RG_LIVENESS_* override, or 0 */
 };
 
 struct rg_config {

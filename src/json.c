@@ -20,15 +20,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "gostrconv.h"
 #include "json.h"
 
 static void	json_sep(struct rg_json *, const char *);
 static void	json_open(struct rg_json *, const char *, char);
 static void	json_close(struct rg_json *, char);
-static int	float_shortest(double, int, char *, int *, int *);
-static int	float_roundtrips(const char *, double, int);
-static void	float_fmt_e(struct rg_buf *, const char *, int, int);
-static void	float_fmt_f(struct rg_buf *, const char *, int, int);
 static int	ids_cmp(const void *, const void *);
 
 static const char	hexdigits[] = "0123456789abcdef";
@@ -320,168 +317,6 @@ rg_json_escape(struct rg_buf *out, const char *str, size_t len)
 	}
 	rg_buf_append(out, s + start, len - start);
 	rg_buf_appendc(out, '"');
-}
-
-/* Does the decimal text read back (as float64 or float32) as v? */
-static int
-float_roundtrips(const char *txt, double v, int bits)
-{
-	if (bits == 32)
-		return (strtof(txt, NULL) == (float)v);
-	return (strtod(txt, NULL) == v);
-}
-
-/*
- * Shortest decimal digits of finite v > 0 that round-trip (Go's
- * precision -1): for each length, the correctly rounded candidate, and if
- * that lies below v (it can miss the narrower lower half-interval at a
- * power of two), the next decimal up.  dig gets the digits, *nd their
- * count and *dp the decimal point position (v = 0.dig * 10^dp).
- */
-static int
-float_shortest(double v, int bits, char *dig, int *nd, int *dp)
-{
-	char		txt[64], cand[64];
-	int		p, maxp, n, e, k, i;
-
-	/*
-	 * Integers below 2^53 (2^24 for float32) are exact and their
-	 * neighbours are at most 1 apart, so their shortest form is the
-	 * integer itself: skip the search (metrics are mostly counters).
-	 */
-	if (v < (bits == 32 ? 16777216.0 : 9007199254740992.0) &&
-	    v == floor(v)) {
-		n = snprintf(txt, sizeof(txt), "%.0f", v);
-		memcpy(dig, txt, (size_t)n);
-		*dp = n;
-		while (n > 1 && dig[n - 1] == '0')
-			n--;
-		*nd = n;
-		return (0);
-	}
-
-	maxp = bits == 32 ? 9 : 17;
-	for (p = 1; p <= maxp; p++) {
-		snprintf(txt, sizeof(txt), "%.*e", p - 1, v);
-		/* txt is d[.ddd]e[+-]xx */
-		n = 0;
-		for (i = 0; txt[i] != 'e'; i++) {
-			if (txt[i] != '.')
-				dig[n++] = txt[i];
-		}
-		e = atoi(txt + i + 1);
-		if (!float_roundtrips(txt, v, bits)) {
-			if (strtod(txt, NULL) > v)
-				continue;
-			/* Try one unit up in the last digit. */
-			for (k = n - 1; k >= 0; k--) {
-				if (dig[k] != '9') {
-					dig[k]++;
-					break;
-				}
-				dig[k] = '0';
-			}
-			if (k < 0) {
-				dig[0] = '1';
-				e++;
-			}
-			/* cand has no dot: value is digits * 10^(e-n+1) */
-			snprintf(cand, sizeof(cand), "%.*se%d", n, dig,
-			    e - n + 1);
-			if (!float_roundtrips(cand, v, bits))
-				continue;
-		}
-		while (n > 1 && dig[n - 1] == '0')
-			n--;
-		*nd = n;
-		*dp = e + 1;
-		return (0);
-	}
-	return (-1);
-}
-
-static void
-float_fmt_e(struct rg_buf *out, const char *dig, int nd, int dp)
-{
-	int		exp;
-
-	rg_buf_appendc(out, nd > 0 ? (uint8_t)dig[0] : '0');
-	if (nd > 1) {
-		rg_buf_appendc(out, '.');
-		rg_buf_append(out, dig + 1, (size_t)nd - 1);
-	}
-	exp = nd == 0 ? 0 : dp - 1;
-	rg_buf_appendc(out, 'e');
-	rg_buf_appendc(out, exp < 0 ? '-' : '+');
-	if (exp < 0)
-		exp = -exp;
-	rg_buf_appendf(out, "%02d", exp);
-}
-
-static void
-float_fmt_f(struct rg_buf *out, const char *dig, int nd, int dp)
-{
-	int		i, m, prec, j;
-
-	if (dp > 0) {
-		m = nd < dp ? nd : dp;
-		rg_buf_append(out, dig, (size_t)m);
-		for (; m < dp; m++)
-			rg_buf_appendc(out, '0');
-	} else
-		rg_buf_appendc(out, '0');
-	prec = nd - dp > 0 ? nd - dp : 0;
-	if (prec > 0) {
-		rg_buf_appendc(out, '.');
-		for (i = 1; i <= prec; i++) {
-			j = dp + i - 1;
-			rg_buf_appendc(out,
-			    (j >= 0 && j < nd) ? (uint8_t)dig[j] : '0');
-		}
-	}
-}
-
-void
-rg_format_float(struct rg_buf *out, double v, char fmt, int bits)
-{
-	char		dig[32];
-	int		nd, dp, exp;
-
-	if (bits == 32)
-		v = (double)(float)v;
-	if (isnan(v)) {
-		rg_buf_appends(out, "NaN");
-		return;
-	}
-	if (isinf(v)) {
-		rg_buf_appends(out, v > 0 ? "+Inf" : "-Inf");
-		return;
-	}
-	if (signbit(v)) {
-		rg_buf_appendc(out, '-');
-		v = -v;
-	}
-	nd = 0;
-	dp = 0;
-	if (v != 0 && float_shortest(v, bits, dig, &nd, &dp) == -1)
-		abort();
-
-	switch (fmt) {
-	case 'e':
-		float_fmt_e(out, dig, nd, dp);
-		break;
-	case 'g':
-		/* Go: shortest 'g' switches to %e when exp < -4 || exp >= 6. */
-		exp = dp - 1;
-		if (nd != 0 && (exp < -4 || exp >= 6))
-			float_fmt_e(out, dig, nd, dp);
-		else
-			float_fmt_f(out, dig, nd, dp);
-		break;
-	default:
-		float_fmt_f(out, dig, nd, dp);
-		break;
-	}
 }
 
 void

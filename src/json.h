@@ -70,13 +70,6 @@ void	rg_json_escape(struct rg_buf *, const char *, size_t);
 /* Append std base64 (with padding) of the given bytes, unquoted. */
 void	rg_base64_std(struct rg_buf *, const uint8_t *, size_t);
 
-/*
- * Go strconv.FormatFloat(v, fmt, -1, bits) for fmt 'e', 'f' or 'g' and
- * bits 32 or 64: the shortest digits that read back as the same value.
- * Appends to out.
- */
-void	rg_format_float(struct rg_buf *, double, char, int);
-
 /* Go's JSON float text (cutoffs 1e-6 / 1e21, "e-07" -> "e-7"). */
 void	rg_json_format_float(struct rg_buf *, double, int);
 

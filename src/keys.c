@@ -18,7 +18,7 @@
 #include <math.h>
 #include <string.h>
 
-#include "json.h"
+#include "gostrconv.h"
 #include "keys.h"
 
 #define INT_MIN_TAG	0x80
@@ -76,7 +76,6 @@ static int	dec_varint(const uint8_t *, size_t, struct kv *, int64_t *);
 static int	dec_float(const uint8_t *, size_t, struct kv *, double *);
 static int	dec_bytes(const uint8_t *, size_t, int, struct kv *,
 		    struct rg_buf *);
-static int	go_isprint(uint32_t);
 
 static const uint8_t	k_max[] = { 0xff, 0xff };
 static const uint8_t	k_meta1[] = { 0x02 };
@@ -136,8 +135,6 @@ static const struct dict	key_dict[] = {
 	{ "/Tenant", k_tenant_min, sizeof(k_tenant_min), k_tenant_max,
 	    sizeof(k_tenant_max), tenant_entries, NELEM(tenant_entries) },
 };
-
-static const char	hexdig[] = "0123456789abcdef";
 
 /* bytes.Compare */
 static int
@@ -554,164 +551,4 @@ dec_bytes(const uint8_t *b, size_t len, int desc, struct kv *rest,
 		i++;
 	}
 	return (-1);
-}
-
-/*
- * strconv.IsPrint for non-ASCII, approximated: C1 controls, format
- * characters (Cf), separators other than U+0020 and private use are not
- * printable; everything else (including unassigned) is.
- */
-static int
-go_isprint(uint32_t r)
-{
-	if (r < 0x20 || r == 0x7f || (r >= 0x80 && r <= 0x9f))
-		return (0);
-	if (r < 0x80)
-		return (1);
-	switch (r) {
-	case 0xa0: case 0xad: case 0x61c: case 0x6dd: case 0x70f:
-	case 0x180e: case 0x1680: case 0x202f: case 0x205f: case 0x3000:
-	case 0xfeff: case 0x110bd: case 0xe0001:
-		return (0);
-	}
-	if ((r >= 0x600 && r <= 0x605) || (r >= 0x2000 && r <= 0x200f) ||
-	    (r >= 0x2028 && r <= 0x202e) || (r >= 0x2060 && r <= 0x206f) ||
-	    (r >= 0xfff9 && r <= 0xfffb) || (r >= 0xe000 && r <= 0xf8ff) ||
-	    (r >= 0x1bca0 && r <= 0x1bca3) ||
-	    (r >= 0x1d173 && r <= 0x1d17a) ||
-	    (r >= 0xe0020 && r <= 0xe007f) || r >= 0xf0000 ||
-	    (r & 0xfffe) == 0xfffe)
-		return (0);
-	return (1);
-}
-
-void
-rg_go_quote(struct rg_buf *out, const uint8_t *s, size_t n)
-{
-	size_t		i;
-	uint32_t	r;
-	int		w;
-
-	rg_buf_appendc(out, '"');
-	for (i = 0; i < n; i += (size_t)w) {
-		if ((w = rg_utf8_decode(s + i, n - i, &r)) == 0) {
-			w = 1;
-			rg_buf_append(out, "\\x", 2);
-			rg_buf_appendc(out, (uint8_t)hexdig[s[i] >> 4]);
-			rg_buf_appendc(out, (uint8_t)hexdig[s[i] & 0xf]);
-			continue;
-		}
-		if (r == '"' || r == '\\') {
-			rg_buf_appendc(out, '\\');
-			rg_buf_appendc(out, (uint8_t)r);
-			continue;
-		}
-		if (go_isprint(r)) {
-			rg_buf_append(out, s + i, (size_t)w);
-			continue;
-		}
-		switch (r) {
-		case '\a':
-			rg_buf_append(out, "\\a", 2);
-			break;
-		case '\b':
-			rg_buf_append(out, "\\b", 2);
-			break;
-		case '\f':
-			rg_buf_append(out, "\\f", 2);
-			break;
-		case '\n':
-			rg_buf_append(out, "\\n", 2);
-			break;
-		case '\r':
-			rg_buf_append(out, "\\r", 2);
-			break;
-		case '\t':
-			rg_buf_append(out, "\\t", 2);
-			break;
-		case '\v':
-			rg_buf_append(out, "\\v", 2);
-			break;
-		default:
-			if (r < 0x20 || r == 0x7f)
-				rg_buf_appendf(out, "\\x%02x", r);
-			else if (r < 0x10000)
-				rg_buf_appendf(out, "\\u%04x", r);
-			else
-				rg_buf_appendf(out, "\\U%08x", r);
-			break;
-		}
-	}
-	rg_buf_appendc(out, '"');
-}
-
-int
-rg_key_encode_uvarint(uint64_t v, uint8_t *out, size_t outlen)
-{
-	int		n, i;
-	uint64_t	t;
-
-	if (v <= INT_SMALL) {
-		if (outlen < 1)
-			return (0);
-		out[0] = (uint8_t)(INT_ZERO + v);
-		return (1);
-	}
-	for (n = 0, t = v; t != 0; t >>= 8)
-		n++;
-	if (outlen < (size_t)n + 1)
-		return (0);
-	out[0] = (uint8_t)(INT_MAX_TAG - 8 + n);
-	for (i = n; i >= 1; i--) {
-		out[i] = (uint8_t)v;
-		v >>= 8;
-	}
-	return (n + 1);
-}
-
-int
-rg_key_encode_varint(int64_t v, uint8_t *out, size_t outlen)
-{
-	uint64_t	u, mag;
-	int		n, i;
-
-	if (v >= 0)
-		return (rg_key_encode_uvarint((uint64_t)v, out, outlen));
-	u = (uint64_t)v;
-	/* Go picks the width from -v: -0xff..-1 take one byte. */
-	mag = ~u + 1;
-	for (n = 0; mag != 0; mag >>= 8)
-		n++;
-	if (outlen < (size_t)n + 1)
-		return (0);
-	out[0] = (uint8_t)(INT_MIN_TAG + 8 - n);
-	for (i = n; i >= 1; i--) {
-		out[i] = (uint8_t)u;
-		u >>= 8;
-	}
-	return (n + 1);
-}
-
-void
-rg_key_prefix_end(const uint8_t *k, size_t len, uint8_t *out, size_t *outlen)
-{
-	size_t		i;
-
-	if (len == 0) {
-		out[0] = 0xff;
-		out[1] = 0xff;
-		*outlen = 2;
-		return;
-	}
-	memcpy(out, k, len);
-	for (i = len; i > 0; i--) {
-		out[i - 1]++;
-		if (out[i - 1] != 0) {
-			*outlen = i;
-			return;
-		}
-	}
-	/* Already maximal: Go returns the key unchanged. */
-	memcpy(out, k, len);
-	*outlen = len;
 }

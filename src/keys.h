@@ -15,8 +15,9 @@
 #include "rg_buf.h"
 
 /*
- * CockroachDB key encoding (pkg/util/encoding) and Key.String() pretty
- * printing (pkg/keys/printer.go) for the keys roachgate produces.
+ * CockroachDB's Key.String() pretty printing (pkg/keys/printer.go, with
+ * the decoders of pkg/util/encoding) for the keys the status catalog's
+ * SQL encodes (src/REFERENCE.md, "Keys and pretty spans").
  *
  * Supported exactly: /Min, /Max, /Meta1, /Meta2 (key of key), /System
  * (NodeLiveness, NodeLivenessMax, StatusNode), /NamespaceTable, /Table
@@ -33,25 +34,5 @@
 
 /* Key.String(): appends the pretty form.  Returns 0, -1 on bad args. */
 int	rg_key_pretty(const uint8_t *, size_t, struct rg_buf *);
-
-/*
- * EncodeUvarintAscending: one byte 136+v when v <= 109, else byte
- * 245+n and v big-endian in n bytes (1..8).  Returns the bytes written,
- * or 0 when outlen is too small.
- */
-int	rg_key_encode_uvarint(uint64_t, uint8_t *, size_t);
-
-/* EncodeVarintAscending: negative values take 128+8-n and ^v. */
-int	rg_key_encode_varint(int64_t, uint8_t *, size_t);
-
-/*
- * roachpb.Key.PrefixEnd: the first key after every key with this prefix
- * (the empty key gives /Max, 0xff...ff is returned unchanged).  out must
- * hold max(len, 2) bytes; *outlen gets the length.
- */
-void	rg_key_prefix_end(const uint8_t *, size_t, uint8_t *, size_t *);
-
-/* strconv.Quote of arbitrary bytes, appended. */
-void	rg_go_quote(struct rg_buf *, const uint8_t *, size_t);
 
 #endif /* !RG_KEYS_H */

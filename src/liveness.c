@@ -7,11 +7,7 @@
  */
 
 #include "roachgate.h"
-
-/* NodeLivenessStatus (livenesspb). */
-#define LIVENESS_DEAD		1
-#define LIVENESS_UNAVAILABLE	2
-#define LIVENESS_LIVE		3
+#include "liveness.h"
 
 struct observation {
 	int32_t		node;
@@ -75,19 +71,19 @@ rg_liveness_status(int32_t node)
 	int			idx;
 
 	if ((idx = node_index(node)) == -1)
-		return (0);
+		return (RG_LIVENESS_UNKNOWN);
 	s = &seen[idx];
 
 	if (s->ok) {
 		n = rg_config_node(&rg_cfg, node);
-		return ((n->liveness != 0) ? n->liveness : LIVENESS_LIVE);
+		return ((n->liveness != 0) ? n->liveness : RG_LIVENESS_LIVE);
 	}
 
 	since = (s->last_ok != 0) ? s->last_ok : s->first_fail;
 	if (kore_time_ms() - since >= (u_int64_t)rg_cfg.dead_after * 1000)
-		return (LIVENESS_DEAD);
+		return (RG_LIVENESS_DEAD);
 
-	return (LIVENESS_UNAVAILABLE);
+	return (RG_LIVENESS_UNAVAILABLE);
 }
 
 static void

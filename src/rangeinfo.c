@@ -14,12 +14,10 @@
  * store ids are node ids; the lease history holds the current lease only.
  */
 
-#include <math.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "keys.h"
-#include "params.h"
+#include "pgtext.h"
 #include "rangeinfo.h"
 
 enum {
@@ -28,14 +26,10 @@ enum {
 	COL_QUIESCENT, COL_TICKING
 };
 
-static int	parse_int64(const char *, int64_t *);
-static int	parse_float(const char *, double *);
-static int	parse_bool(const char *, int *);
 static void	span_write(struct rg_json *, const struct rg_range_row *);
 static void	lease_write(struct rg_json *, const struct rg_range_row *);
 static void	problems_write(struct rg_json *, const struct rg_range_row *);
 static void	stats_write(struct rg_json *, const struct rg_range_row *);
-static const char	*error_reason(const char *, int *);
 
 void
 rg_range_row_init(struct rg_range_row *r)
@@ -63,7 +57,7 @@ rg_range_row_parse(struct rg_range_row *r, const struct rg_config *cfg,
 	r->leaseholder = 0;
 
 	if (v[COL_RANGE_ID] == NULL ||
-	    parse_int64(v[COL_RANGE_ID], &r->range_id) == -1)
+	    rg_pgtext_int8(v[COL_RANGE_ID], &r->range_id) == -1)
 		return (-1);
 	if (v[COL_START_KEY] != NULL &&
 	    rg_bytea_decode(v[COL_START_KEY], &r->start_key) == -1)
@@ -75,13 +69,13 @@ rg_range_row_parse(struct rg_range_row *r, const struct rg_config *cfg,
 	    (node = rg_config_node_by_name(cfg, v[COL_LEASEHOLDER])) != NULL)
 		r->leaseholder = node->id;
 
-	if (parse_int64(v[COL_LEASE_START], &r->lease_start) == -1 ||
-	    parse_float(v[COL_QPS], &r->qps) == -1 ||
-	    parse_float(v[COL_WPS], &r->wps) == -1 ||
-	    parse_bool(v[COL_UNDER], &r->underreplicated) == -1 ||
-	    parse_bool(v[COL_UNAVAILABLE], &r->unavailable) == -1 ||
-	    parse_bool(v[COL_QUIESCENT], &r->quiescent) == -1 ||
-	    parse_bool(v[COL_TICKING], &r->ticking) == -1)
+	if (rg_pgtext_int8(v[COL_LEASE_START], &r->lease_start) == -1 ||
+	    rg_pgtext_float8(v[COL_QPS], &r->qps) == -1 ||
+	    rg_pgtext_float8(v[COL_WPS], &r->wps) == -1 ||
+	    rg_pgtext_bool(v[COL_UNDER], &r->underreplicated) == -1 ||
+	    rg_pgtext_bool(v[COL_UNAVAILABLE], &r->unavailable) == -1 ||
+	    rg_pgtext_bool(v[COL_QUIESCENT], &r->quiescent) == -1 ||
+	    rg_pgtext_bool(v[COL_TICKING], &r->ticking) == -1)
 		return (-1);
 
 	return (0);
@@ -138,120 +132,6 @@ rg_rangedesc_write(struct rg_json *j, const char *key, int64_t range_id,
 	rg_json_int(j, "store_id", store_id);
 	rg_json_float64(j, "queries_per_second", qps);
 	rg_json_object_close(j);
-}
-
-int
-rg_bytea_decode(const char *s, struct rg_buf *out)
-{
-	size_t		i, len;
-	int		hi, lo;
-
-	len = strlen(s);
-	if (len < 2 || s[0] != '\\' || s[1] != 'x' || len % 2 != 0)
-		return (-1);
-
-	for (i = 2; i < len; i += 2) {
-		if ((hi = rg_hexval((unsigned char)s[i])) == -1 ||
-		    (lo = rg_hexval((unsigned char)s[i + 1])) == -1)
-			return (-1);
-		rg_buf_appendc(out, (uint8_t)(hi << 4 | lo));
-	}
-
-	return (0);
-}
-
-const char *
-rg_liveness_name(int status)
-{
-	static const char	*names[] = {
-		"NODE_STATUS_UNKNOWN", "NODE_STATUS_DEAD",
-		"NODE_STATUS_UNAVAILABLE", "NODE_STATUS_LIVE",
-		"NODE_STATUS_DECOMMISSIONING", "NODE_STATUS_DECOMMISSIONED",
-		"NODE_STATUS_DRAINING", "NODE_STATUS_STARTING",
-	};
-
-	if (status < 0 || (size_t)status >= sizeof(names) / sizeof(names[0]))
-		return ("NODE_STATUS_UNKNOWN");
-	return (names[status]);
-}
-
-void
-rg_node_error(struct rg_buf *out, const char *what, int32_t node,
-    int liveness, const char *error)
-{
-	const char	*reason;
-	int		dial;
-
-	reason = error_reason(error, &dial);
-	if (dial) {
-		rg_buf_appendf(out, "failed to dial into node %d (%s): %s",
-		    (int)node, rg_liveness_name(liveness), reason);
-	} else {
-		rg_buf_appendf(out, "error requesting %s from node %d (%s): %s",
-		    what, (int)node, rg_liveness_name(liveness), reason);
-	}
-}
-
-/*
- * libpq's messages name hosts, ports, sockets and users: map them to a
- * fixed phrase.  "Dial" failures are the ones raised while connecting
- * (libpq's "connection to server ...", Kore's "connection to pgsql
- * database ... timeout expired").
- */
-static const char *
-error_reason(const char *e, int *dial)
-{
-	static const struct {
-		const char	*needle;
-		const char	*reason;
-	} connect[] = {
-		{ "Connection refused", "connection refused" },
-		{ "timeout expired", "connect timeout expired" },
-		{ "starting up", "the database system is starting up" },
-		{ "shutting down", "the database system is shutting down" },
-		{ "recovery mode", "the database system is in recovery mode" },
-		{ "authentication failed", "authentication failed" },
-		{ "too many clients", "too many clients" },
-		{ "translate host name", "could not resolve the host" },
-	}, request[] = {
-		{ "statement timeout", "timed out" },
-		{ "was lost", "connection lost" },
-		{ "server closed the connection", "connection lost" },
-		{ "no connection to the server", "connection lost" },
-		{ "could not receive data", "connection lost" },
-		{ "could not send data", "connection lost" },
-		{ "terminating connection", "connection lost" },
-		{ "no available connection", "too many queued requests" },
-	};
-	size_t		i;
-
-	*dial = 0;
-	if (e == NULL)
-		return ("unknown error");
-	/* Kore drops a pooled connection that broke with no message. */
-	if (*e == '\0')
-		return ("connection lost");
-	if (strcmp(e, "timed out") == 0)
-		return ("timed out");
-
-	if ((strncmp(e, "connection to ", 14) == 0 &&
-	    strstr(e, " failed") != NULL) ||
-	    strncmp(e, "could not connect", 17) == 0 ||
-	    strncmp(e, "could not translate", 19) == 0) {
-		*dial = 1;
-		for (i = 0; i < sizeof(connect) / sizeof(connect[0]); i++) {
-			if (strstr(e, connect[i].needle) != NULL)
-				return (connect[i].reason);
-		}
-		return ("connection failed");
-	}
-
-	for (i = 0; i < sizeof(request) / sizeof(request[0]); i++) {
-		if (strstr(e, request[i].needle) != NULL)
-			return (request[i].reason);
-	}
-
-	return ("query failed");
 }
 
 static void
@@ -321,43 +201,4 @@ stats_write(struct rg_json *j, const struct rg_range_row *r)
 	if (r->wps != 0)
 		rg_json_float64(j, "writes_per_second", r->wps);
 	rg_json_object_close(j);
-}
-
-static int
-parse_int64(const char *s, int64_t *v)
-{
-	*v = 0;
-	if (s == NULL)
-		return (0);
-	return (rg_parse_int(s, 10, 64, v));
-}
-
-/* Non-finite values become 0: Go cannot marshal them. */
-static int
-parse_float(const char *s, double *v)
-{
-	char		*end;
-
-	*v = 0;
-	if (s == NULL)
-		return (0);
-	*v = strtod(s, &end);
-	if (end == s || *end != '\0')
-		return (-1);
-	if (!isfinite(*v))
-		*v = 0;
-	return (0);
-}
-
-static int
-parse_bool(const char *s, int *v)
-{
-	*v = 0;
-	if (s == NULL)
-		return (0);
-	if (strcmp(s, "t") == 0)
-		*v = 1;
-	else if (strcmp(s, "f") != 0)
-		return (-1);
-	return (0);
 }

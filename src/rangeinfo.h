@@ -18,7 +18,8 @@
 
 /*
  * CockroachDB's rangeInfo and rangeDescriptorInfo (pkg/server/
- * api_v2_ranges.go) written from one row of roachgate.ranges.  Pure C.
+ * api_v2_ranges.go) written from one row of roachgate.ranges (src/
+ * REFERENCE.md, "GET /nodes/{node_id}/ranges/").  Pure C.
  *
  * Select RG_RANGEINFO_COLUMNS (in this order) and hand the row's text
  * values to rg_range_row_parse(); NULL stands for SQL NULL.
@@ -73,21 +74,5 @@ void	rg_rangeinfo_write_zero(struct rg_json *, const char *);
  */
 void	rg_rangedesc_write(struct rg_json *, const char *, int64_t,
 	    const uint8_t *, size_t, const uint8_t *, size_t, int32_t, double);
-
-/* PostgreSQL's bytea text form ("\x0a1b") to bytes, appended. 0 or -1. */
-int	rg_bytea_decode(const char *, struct rg_buf *);
-
-/*
- * The error text of a node that failed, in the words of CockroachDB's
- * iterateNodes: "failed to dial into node N (<liveness>): <reason>" when
- * no connection could be made, else "error requesting <what> from node N
- * (<liveness>): <reason>".  The reason is a fixed phrase chosen from the
- * driver's message (which is only logged: it can name hosts and users).
- */
-void	rg_node_error(struct rg_buf *, const char *, int32_t, int,
-	    const char *);
-
-/* NodeLivenessStatus names as Go prints them ("NODE_STATUS_LIVE"). */
-const char	*rg_liveness_name(int);
 
 #endif /* !RG_RANGEINFO_H */

@@ -11,6 +11,9 @@
 #include <kore/pgsql.h>
 
 #include "config.h"
+#include "liveness.h"
+#include "nodeerr.h"
+#include "pgtext.h"
 #include "rg_buf.h"
 
 #define RG_NITEMS(a)		(sizeof(a) / sizeof((a)[0]))
@@ -31,7 +34,10 @@ void	rg_respond_internal(struct http_request *, const char *, ...)
 	    __attribute__((format(printf, 2, 3)));
 void	rg_respond_json(struct http_request *, int, struct rg_buf *);
 
-/* params.c-backed lookup that agrees with kore.conf's validators. */
+/*
+ * respond.c: a parameter's first value, as Go reads it, checked with the
+ * validator kore.conf declares for it (params.c does the parsing).
+ */
 #define RG_PARAM_MISSING	0
 #define RG_PARAM_OK		1
 #define RG_PARAM_INVALID	2
@@ -99,7 +105,8 @@ void	rg_query_watch(struct rg_query *, u_int64_t);
 int	rg_query_running(const struct rg_query *);
 
 /*
- * Per-request context.  Kore gives the authentication hook and the
+ * roachgate.c: the per-request context.  Kore gives the authentication
+ * hook and the
  * handler one shared state pointer, so both use this struct: the
  * hook's session lookup first, then the handler, reusing the fan-out.
  */
@@ -113,7 +120,7 @@ struct rg_ctx {
 
 struct rg_ctx	*rg_ctx_get(struct http_request *);
 
-/* liveness.c: what roachgate knows of each node's health. */
+/* liveness.c: what roachgate knows of each node's health (RG_LIVENESS_*). */
 void	rg_liveness_init(void);
 void	rg_liveness_seen(int32_t, int);
 int	rg_liveness_status(int32_t);

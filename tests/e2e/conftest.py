@@ -5,6 +5,7 @@ import pytest
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
 
+from fixture import shared_fixture_server  # noqa: E402
 from rgtest import Server  # noqa: E402
 
 # Short node timeouts and sampling keep failure tests quick.
@@ -28,3 +29,21 @@ def server():
 @pytest.fixture
 def client(server):
     return server.client()
+
+
+@pytest.fixture(scope="module")
+def admin(server):
+    """A session of the demo cluster's admin."""
+    return server.client().login(*server.admin)
+
+
+@pytest.fixture(scope="module")
+def fixture_server(server):
+    """The fixture provider's server (tests/lib/fixture.py), shared."""
+    return shared_fixture_server(server)
+
+
+@pytest.fixture(scope="module")
+def fadmin(fixture_server):
+    """A session of the fixture server's admin."""
+    return fixture_server.client().login(*fixture_server.admin)

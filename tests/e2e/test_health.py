@@ -1,8 +1,9 @@
-"""GET /api/v2/health/ (src/REFERENCE.md, "GET /health/"), over verified TLS."""
+"""GET /api/v2/health/ (src/REFERENCE.md, "GET /health/"), over verified
+TLS."""
 
 import pytest
 
-from rgtest import Client
+from rgtest import Client, assert_plain
 
 GENERIC = ("An internal server error has occurred. Please check your "
            "CockroachDB logs for more details.\n")
@@ -15,13 +16,6 @@ def assert_empty_json(r):
     assert r.status == 200, r
     assert r.body == b"{}"
     assert r.header("content-type") == "application/json"
-
-
-def assert_plain(r, status, text):
-    assert r.status == status, r
-    assert r.text == text
-    assert r.header("content-type") == "text/plain; charset=utf-8"
-    assert r.header("x-content-type-options") == "nosniff"
 
 
 def test_no_parameter(client):

@@ -11,9 +11,10 @@ import uuid
 import psycopg2
 import pytest
 
-from fixture import go_json, ordered, shared_fixture_server
+from fixture import go_json, ordered
 from pagewalk import (PageState, ZERO_TOKEN, expected_page, make_token,
                       token_text)
+from rgtest import assert_plain
 
 PATH = "/api/v2/ranges/hot/"
 MAX_PER_NODE = 128
@@ -32,13 +33,6 @@ def err_re(node):
     return re.compile(r"^(failed to dial into node %d|error requesting hot "
                       r"ranges from node %d) \(NODE_STATUS_[A-Z]+\): "
                       r"[a-z ]+$" % (node, node))
-
-
-def assert_plain(r, status, text):
-    assert r.status == status, r
-    assert r.text == text
-    assert r.header("content-type") == "text/plain; charset=utf-8"
-    assert r.header("x-content-type-options") == "nosniff"
 
 
 def get(client, tok, qs=""):
@@ -106,11 +100,6 @@ def hot_body(out, next_tok, messages=None):
 
 def keys_of(body):
     return list(body["ranges_by_node_id"])
-
-
-@pytest.fixture(scope="module")
-def admin(server):
-    return server.client().login(*server.admin)
 
 
 # Authentication --------------------------------------------------------
@@ -316,34 +305,27 @@ def test_stopped_standby_is_a_response_error(server, client, admin):
 # Fixture provider: 5 nodes, 10,000 ranges ------------------------------
 
 @pytest.fixture(scope="module")
-def fx(server):
-    return shared_fixture_server(server)
+def fx_hot(fixture_server):
+    ids = {"n%d" % n: n for n in fixture_server.node_ids}
+    return {n: [hot_item(r, n, ids)
+                for r in catalog_hot(fixture_server.db(n))]
+            for n in fixture_server.node_ids}
 
 
-@pytest.fixture(scope="module")
-def fx_admin(fx):
-    return fx.client().login(*fx.admin)
-
-
-@pytest.fixture(scope="module")
-def fx_hot(fx):
-    ids = {"n%d" % n: n for n in fx.node_ids}
-    return {n: [hot_item(r, n, ids) for r in catalog_hot(fx.db(n))]
-            for n in fx.node_ids}
-
-
-def test_fixture_everything_exactly(fx, fx_admin, fx_hot):
-    c = fx.client()
-    r = get(c, fx_admin)
-    assert r.body == hot_body([(n, fx_hot[n]) for n in fx.node_ids],
+def test_fixture_everything_exactly(fixture_server, fadmin, fx_hot):
+    c = fixture_server.client()
+    r = get(c, fadmin)
+    assert r.body == hot_body([(n, fx_hot[n])
+                               for n in fixture_server.node_ids],
                               ZERO_TOKEN)
     body = ordered(r.body)
-    for n in fx.node_ids:
+    for n in fixture_server.node_ids:
         items = body["ranges_by_node_id"][str(n)]
         # The 128 hottest of the node's 6,000 replicas.
         assert len(items) == MAX_PER_NODE
         assert items[0]["queries_per_second"] == max(
-            float(x) for (x,) in _q(fx.db(n), "SELECT queries_per_second "
+            float(x) for (x,) in _q(fixture_server.db(n),
+                                    "SELECT queries_per_second "
                                     "FROM roachgate.ranges"))
         assert all(list(i) == ITEM_KEYS for i in items)
         for i in items:
@@ -353,7 +335,7 @@ def test_fixture_everything_exactly(fx, fx_admin, fx_hot):
     mid = make_token("1,|2|5|3,")
     for qs in ("limit=0", "limit=-3", "limit=x", "start=" + mid,
                "limit=0&start=" + mid):
-        assert get(c, fx_admin, qs).body == r.body, qs
+        assert get(c, fadmin, qs).body == r.body, qs
 
 
 def _q(dsn, sql):
@@ -366,60 +348,61 @@ def _q(dsn, sql):
         conn.close()
 
 
-def test_fixture_node_filter(fx, fx_admin, fx_hot):
-    c = fx.client()
-    for n in fx.node_ids:
-        r = get(c, fx_admin, "node_id=%d" % n)
+def test_fixture_node_filter(fixture_server, fadmin, fx_hot):
+    c = fixture_server.client()
+    for n in fixture_server.node_ids:
+        r = get(c, fadmin, "node_id=%d" % n)
         assert r.body == hot_body([(n, fx_hot[n])], ZERO_TOKEN)
-        r = get(c, fx_admin, "node_id=%d&limit=50" % n)
+        r = get(c, fadmin, "node_id=%d&limit=50" % n)
         assert r.body == hot_body([(n, fx_hot[n][:50])],
                                   make_token("|%d|50|" % n))
-        r = get(c, fx_admin, "node_id=%d&limit=50&start=%s" % (
+        r = get(c, fadmin, "node_id=%d&limit=50&start=%s" % (
             n, make_token("|%d|100|" % n)))
         assert r.body == hot_body([(n, fx_hot[n][100:])],
                                   make_token("%d,|0|0|" % n))
-    r = get(c, fx_admin, "node_id=local&limit=3")
+    r = get(c, fadmin, "node_id=local&limit=3")
     assert r.body == hot_body([(1, fx_hot[1][:3])], make_token("|1|3|"))
 
 
 @pytest.mark.parametrize("limit", range(1, 8))
-def test_fixture_pagination_walk_exactly(fx, fx_admin, fx_hot, limit):
+def test_fixture_pagination_walk_exactly(fixture_server, fadmin, fx_hot,
+                                          limit):
     """Every page of a walk over all 640 hot ranges, byte for byte."""
-    c = fx.client()
+    c = fixture_server.client()
     st, got, pages = PageState(), [], 0
     while True:
         out, nxt = expected_page(st, limit, fx_hot)
         q = "limit=%d" % limit
         if pages:
             q += "&start=" + st.token()
-        r = get(c, fx_admin, q)
+        r = get(c, fadmin, q)
         assert r.body == hot_body(out, nxt.token()), (limit, pages)
         items = [i for _, its in out for i in its]
         got += items
         st, pages = nxt, pages + 1
         if len(items) < limit:
             break
-    assert got == [i for n in fx.node_ids for i in fx_hot[n]]
+    assert got == [i for n in fixture_server.node_ids for i in fx_hot[n]]
     assert token_text(st.token()) == "1,2,3,4,5,|0|0|"
 
 
-def test_fixture_bad_start_restarts(fx, fx_admin):
-    c = fx.client()
-    first = get(c, fx_admin, "limit=4").body
+def test_fixture_bad_start_restarts(fixture_server, fadmin):
+    c = fixture_server.client()
+    first = get(c, fadmin, "limit=4").body
     assert token_text(ordered(first)["next"]) == "|1|4|2,3,4,5,"
     for bad in ["x", "fDF8NHw", make_token("|1|4|2,3,4,5,|"),
                 make_token("|-1|4|"), make_token("1,|1|x|"),
                 make_token("99999999999,|1|0|")]:
-        assert get(c, fx_admin, "limit=4&start=" + bad).body == first, bad
+        assert get(c, fadmin, "limit=4&start=" + bad).body == first, bad
 
 
-def test_fixture_unreachable_node(fx, fx_admin, fx_hot):
+def test_fixture_unreachable_node(fixture_server, fadmin, fx_hot):
     """A node made unreachable mid-test: reported, the rest answers 200,
     and pagination skips it as CockroachDB's does."""
-    c = fx.client()
-    fx.block_node(4)
+    c = fixture_server.client()
+    fixture_server.block_node(4)
     try:
-        body = ordered(get(c, fx_admin).body)
+        body = ordered(get(c, fadmin).body)
         assert keys_of(body) == ["1", "2", "3", "5"]
         assert [e["node_id"] for e in body["response_error"]] == [4]
         msg = body["response_error"][0]["error_message"]
@@ -433,7 +416,7 @@ def test_fixture_unreachable_node(fx, fx_admin, fx_hot):
         st = PageState([1, 2], 3, 120, [4, 5])
         while True:
             out, nxt = expected_page(st, 5, lists)
-            r = get(c, fx_admin, "limit=5&start=" + st.token())
+            r = get(c, fadmin, "limit=5&start=" + st.token())
             msgs = {e["node_id"]: e["error_message"]
                     for e in ordered(r.body).get("response_error", [])}
             assert r.body == hot_body(out, nxt.token(), msgs)
@@ -444,9 +427,9 @@ def test_fixture_unreachable_node(fx, fx_admin, fx_hot):
                 break
         assert token_text(st.token()) == "1,2,3,4,5,|0|0|"
     finally:
-        fx.unblock_node(4)
-    fx.wait_for(lambda: "response_error" not in ordered(
-        get(c, fx_admin).body), timeout=30, what="node 4 answering again")
+        fixture_server.unblock_node(4)
+    fixture_server.wait_for(lambda: "response_error" not in ordered(
+        get(c, fadmin).body), timeout=30, what="node 4 answering again")
 
 
 # The load sampler ------------------------------------------------------

@@ -25,7 +25,7 @@ import pytest
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
 
-from rgtest import ROOT, free_port, sh  # noqa: E402
+from rgtest import ROOT, free_port, proc_status, sh  # noqa: E402
 
 APP = "xyz-app"
 
@@ -88,15 +88,6 @@ def roles(pids):
             title = f.read()
         out[p] = "keymgr" if "[keymgr]" in title else "wrk"
     return out
-
-
-def proc_status(pid):
-    fields = {}
-    with open("/proc/%d/status" % pid) as f:
-        for line in f:
-            k, _, v = line.partition(":")
-            fields[k] = v.strip()
-    return fields
 
 
 def workers_in(conf):

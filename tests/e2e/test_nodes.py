@@ -21,21 +21,6 @@ DOWN_KEYS = ["node_id", "address", "attrs", "locality", "ServerVersion",
 LIVE, UNAVAILABLE = 3, 2
 
 
-@pytest.fixture(scope="module")
-def admin(server):
-    return server.client().login(*server.admin)
-
-
-@pytest.fixture(scope="module")
-def fixture_server(server):
-    return fx.shared_fixture_server(server)
-
-
-@pytest.fixture(scope="module")
-def fadmin(fixture_server):
-    return fixture_server.client().login(*fixture_server.admin)
-
-
 def get_nodes(client, session, qs=""):
     r = client.get("/api/v2/nodes/" + ("?" + qs if qs else ""),
                    session=session)
@@ -189,7 +174,7 @@ def test_fixture_exact_body(fixture_server, fadmin):
     assert first["address"]["address_field"] == "fixture-n1:26257"
     assert '"locality":{"tiers":null}' in r.text      # node 3: none set
     assert '"attrs":{}' in r.text
-    assert first["metrics"]["pg.conns.total"] >= 0
+    assert list(first["metrics"]) == sorted(first["metrics"])  # Go's order
 
 
 def test_fixture_pagination_exact(fixture_server, fadmin):

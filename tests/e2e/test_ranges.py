@@ -9,6 +9,7 @@ import re
 import pytest
 
 import fixture as fx
+from rgtest import assert_plain
 
 GENERIC = ("An internal server error has occurred. Please check your "
            "CockroachDB logs for more details.\n")
@@ -24,11 +25,6 @@ NODE_ERROR = (r"^(failed to dial into node {n} \(NODE_STATUS_UNAVAILABLE\): "
               r"|error requesting details about range {r} from node {n} "
               r"\(NODE_STATUS_UNAVAILABLE\): (connection lost|timed out|"
               r"query failed))$")
-
-
-@pytest.fixture(scope="module")
-def admin(server):
-    return server.client().login(*server.admin)
 
 
 @pytest.fixture(scope="module")
@@ -61,12 +57,6 @@ def get(client, session, path):
     assert r.header("content-type") == "application/json"
     assert not r.body.endswith(b"\n")
     return r
-
-
-def assert_plain(r, status, text):
-    assert r.status == status, r
-    assert r.text == text
-    assert r.header("content-type") == "text/plain; charset=utf-8"
 
 
 def node_ranges(client, session, node, qs=""):
@@ -320,16 +310,6 @@ def test_a_stopped_standby(server, client, admin, table):
 
 
 # --- fixture provider ----------------------------------------------------
-
-@pytest.fixture(scope="module")
-def fixture_server(server):
-    return fx.shared_fixture_server(server)
-
-
-@pytest.fixture(scope="module")
-def fadmin(fixture_server):
-    return fixture_server.client().login(*fixture_server.admin)
-
 
 @pytest.fixture(scope="module")
 def catalog(fixture_server):

@@ -3,14 +3,7 @@
 import os
 import subprocess
 
-
-def status_fields(pid):
-    fields = {}
-    with open("/proc/%d/status" % pid) as f:
-        for line in f:
-            k, _, v = line.partition(":")
-            fields[k] = v.strip()
-    return fields
+from rgtest import proc_status
 
 
 def test_workers_are_sandboxed(server):
@@ -21,13 +14,13 @@ def test_workers_are_sandboxed(server):
     assert len(keymgr) == 1, procs
     chroot = os.path.realpath(os.path.join(server.dir, "chroot"))
     for pid in workers:
-        st = status_fields(pid)
+        st = proc_status(pid)
         assert st["Seccomp"] == "2", (pid, st["Seccomp"])
         uids = [int(x) for x in st["Uid"].split()]
         assert all(u != 0 for u in uids), uids
         assert os.readlink("/proc/%d/root" % pid) == chroot
     for pid in keymgr:
-        st = status_fields(pid)
+        st = proc_status(pid)
         assert st["Seccomp"] == "2"
         assert all(int(u) != 0 for u in st["Uid"].split())
         assert os.readlink("/proc/%d/root" % pid) == os.path.realpath(

@@ -11,9 +11,11 @@ import uuid
 import psycopg2
 import pytest
 
-from fixture import go_json, ordered, shared_fixture_server
+from fixture import go_json, ordered
 from pagewalk import (PageState, ZERO_TIME, ZERO_TOKEN, expected_page,
-                      expected_walk, go_time, make_token, token_text, walk)
+                      expected_walk, go_time, go_time_ns, make_token,
+                      token_text, walk)
+from rgtest import assert_plain
 
 PATH = "/api/v2/sessions/"
 ZERO_UUID = "00000000-0000-0000-0000-000000000000"
@@ -121,12 +123,6 @@ def body_of(sessions, errors=None, next_tok=ZERO_TOKEN):
 
 # Requests --------------------------------------------------------------
 
-def assert_plain(r, status, text):
-    assert r.status == status, r
-    assert r.text == text
-    assert r.header("content-type") == "text/plain; charset=utf-8"
-
-
 def get(client, tok, qs=""):
     r = client.get(PATH + ("?" + qs if qs else ""), session=tok)
     assert r.status == 200, r
@@ -166,11 +162,6 @@ def check_walk(client, tok, qs, lists, limit):
         assert body["next"] == next_tok
         seen += want
     return seen
-
-
-@pytest.fixture(scope="module")
-def admin(server):
-    return server.client().login(*server.admin)
 
 
 def connect(server, node, app, user="demo_user"):
@@ -296,9 +287,12 @@ def test_sessions_appear_on_their_node_exactly(server, client, admin,
         assert len(rows) == 1
         assert go_json(expected_session(rows[0], node)).encode() in r.body
 
-    # Overall order: node id, then start, then id.
-    keys = [(s["node_id"], s["start"]) for s in body["sessions"]]
-    assert [k[0] for k in keys] == sorted(k[0] for k in keys)
+    # Overall order: node id, then start, then id (the catalog's
+    # session_id bytes, which the base64 `id` carries).
+    keys = [(s["node_id"], go_time_ns(s["start"]),
+             base64.b64decode(s.get("id", ""))) for s in body["sessions"]]
+    assert keys == sorted(keys)
+    assert len(set(keys)) == len(keys)
     sleeper.cancel()
     t.join(10)
 
@@ -436,18 +430,9 @@ def test_stopped_standby_is_an_error_entry(server, client, admin, sessions):
 # Fixture provider: 5 nodes, 500 sessions -------------------------------
 
 @pytest.fixture(scope="module")
-def fx(server):
-    return shared_fixture_server(server)
-
-
-@pytest.fixture(scope="module")
-def fx_admin(fx):
-    return fx.client().login(*fx.admin)
-
-
-@pytest.fixture(scope="module")
-def fx_rows(fx):
-    return {n: catalog_rows(fx.db(n)) for n in fx.node_ids}
+def fx_rows(fixture_server):
+    return {n: catalog_rows(fixture_server.db(n))
+            for n in fixture_server.node_ids}
 
 
 @pytest.fixture(scope="module")
@@ -460,20 +445,21 @@ def all_of(expected):
     return [s for n in sorted(expected) for s in expected[n]]
 
 
-def test_fixture_everything_exactly(fx, fx_admin, fx_expected):
-    c = fx.client()
-    r = get(c, fx_admin)
+def test_fixture_everything_exactly(fixture_server, fadmin, fx_expected):
+    c = fixture_server.client()
+    r = get(c, fadmin)
     assert r.body == body_of(all_of(fx_expected))
     body = ordered(r.body)
     assert len(body["sessions"]) == 500
-    for n in fx.node_ids:
+    for n in fixture_server.node_ids:
         assert sum(s["node_id"] == n for s in body["sessions"]) == 100
 
 
 @pytest.mark.parametrize("limit", range(1, 8))
-def test_fixture_pagination_walk_exactly(fx, fx_admin, fx_expected, limit):
+def test_fixture_pagination_walk_exactly(fixture_server, fadmin, fx_expected,
+                                          limit):
     """Every page, byte for byte, for a walk over all 500 sessions."""
-    c = fx.client()
+    c = fixture_server.client()
     st = PageState()
     got, pages = [], 0
     while True:
@@ -482,7 +468,7 @@ def test_fixture_pagination_walk_exactly(fx, fx_admin, fx_expected, limit):
         if pages:
             q += "&start=" + st.token()
         items = [s for _, ss in out for s in ss]
-        r = get(c, fx_admin, q)
+        r = get(c, fadmin, q)
         assert r.body == body_of(items, next_tok=nxt.token()), (limit, pages)
         got += items
         st, pages = nxt, pages + 1
@@ -491,16 +477,16 @@ def test_fixture_pagination_walk_exactly(fx, fx_admin, fx_expected, limit):
     assert got == all_of(fx_expected)
     assert token_text(st.token()) == "1,2,3,4,5,|0|0|"
     # A finished token keeps answering an empty page and itself.
-    r = get(c, fx_admin, "limit=%d&start=%s" % (limit, st.token()))
+    r = get(c, fadmin, "limit=%d&start=%s" % (limit, st.token()))
     assert r.body == body_of([], next_tok=st.token())
 
 
-def test_fixture_tokens(fx, fx_admin, fx_expected):
-    c = fx.client()
+def test_fixture_tokens(fixture_server, fadmin, fx_expected):
+    c = fixture_server.client()
     # 100 sessions a node: a page of 100 ends exactly at node 1's end.
-    body = ordered(get(c, fx_admin, "limit=100").body)
+    body = ordered(get(c, fadmin, "limit=100").body)
     assert token_text(body["next"]) == "1,|2|0|3,4,5,"
-    body = ordered(get(c, fx_admin, "limit=150&start=" + body["next"]).body)
+    body = ordered(get(c, fadmin, "limit=150&start=" + body["next"]).body)
     assert [s["node_id"] for s in body["sessions"]] == [2] * 100 + [3] * 50
     assert token_text(body["next"]) == "1,2,|3|50|4,5,"
     # Hand-made states are honoured as CockroachDB would.
@@ -510,7 +496,7 @@ def test_fixture_tokens(fx, fx_admin, fx_expected):
         st = PageState(*_parse(text))
         out, nxt = expected_page(st, limit, fx_expected)
         items = [s for _, ss in out for s in ss]
-        r = get(c, fx_admin, "limit=%d&start=%s" % (limit, make_token(text)))
+        r = get(c, fadmin, "limit=%d&start=%s" % (limit, make_token(text)))
         assert r.body == body_of(items, next_tok=nxt.token()), text
 
 
@@ -520,34 +506,34 @@ def _parse(text):
     return ids(q), int(ip), int(idx), ids(t)
 
 
-def test_fixture_unknown_node_in_token(fx, fx_admin, fx_expected):
+def test_fixture_unknown_node_in_token(fixture_server, fadmin, fx_expected):
     """A token naming a node the server does not know (a stale token):
     reported like a node that cannot be dialled, then skipped."""
-    c = fx.client()
+    c = fixture_server.client()
     text = "1,|99|0|2,"
     lists = dict(fx_expected)
     lists[99] = None
     st = PageState(*_parse(text))
-    out, nxt = expected_page(st, 3, lists, nodes=fx.node_ids)
+    out, nxt = expected_page(st, 3, lists, nodes=fixture_server.node_ids)
     assert [n for n, _ in out] == [99, 2]
-    r = get(c, fx_admin, "limit=3&start=" + make_token(text))
+    r = get(c, fadmin, "limit=3&start=" + make_token(text))
     errors = [{"node_id": 99, "message": "failed to dial into node 99 "
                "(NODE_STATUS_UNKNOWN): unknown node"}]
     assert r.body == body_of(out[1][1], errors, nxt.token())
     assert token_text(nxt.token()) == "1,99,|2|3|3,4,5,"
 
 
-def test_fixture_username(fx, fx_admin, fx_rows):
-    c = fx.client()
+def test_fixture_username(fixture_server, fadmin, fx_rows):
+    c = fixture_server.client()
     for user in ("alice", "root", "demo_user"):
         want = [expected_session(r, n) for n in sorted(fx_rows)
                 for r in fx_rows[n] if r["username"] == user]
         assert want
-        assert get(c, fx_admin, "username=" + user).body == body_of(want)
+        assert get(c, fadmin, "username=" + user).body == body_of(want)
         # Filter and pagination together.
         lists = {n: [expected_session(r, n) for r in fx_rows[n]
                      if r["username"] == user] for n in fx_rows}
         out, nxt = expected_page(PageState(), 30, lists)
         items = [s for _, ss in out for s in ss]
-        r = get(c, fx_admin, "username=%s&limit=30" % user)
+        r = get(c, fadmin, "username=%s&limit=30" % user)
         assert r.body == body_of(items, next_tok=nxt.token())

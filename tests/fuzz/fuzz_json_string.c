@@ -51,16 +51,15 @@ wellformed(const uint8_t *s, size_t n)
 	return (w);
 }
 
+/* A \u escape's digit; anything else is a bug of the writer. */
 static int
 hexval(uint8_t c)
 {
-	if (c >= '0' && c <= '9')
-		return (c - '0');
-	if (c >= 'a' && c <= 'f')
-		return (c - 'a' + 10);
-	if (c >= 'A' && c <= 'F')
-		return (c - 'A' + 10);
-	abort();
+	int	v;
+
+	if ((v = rg_hexval(c)) == -1)
+		abort();
+	return (v);
 }
 
 int

@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 
+#include "keyenc.h"
 #include "keys.h"
 
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);

@@ -5,7 +5,9 @@
   (expected_page), to predict every page and `next` token exactly.
 - walk(): follow `next` tokens the way CockroachDB's own test does (until a
   page is shorter than the limit).
-- go_time(): time.Time.MarshalJSON (RFC3339Nano, UTC) of int64 ns.
+- go_time(): time.Time.MarshalJSON (RFC3339Nano, UTC) of int64 ns;
+  go_time_ns(): back from that text to ns (it does not sort as text:
+  "...:05Z" is before "...:05.5Z").
 """
 
 import base64
@@ -30,6 +32,15 @@ def go_time(ns):
     if frac:
         s += "." + ("%09d" % frac).rstrip("0")
     return s + "Z"
+
+
+def go_time_ns(text):
+    whole, _, frac = text[:-1].partition(".")
+    assert text.endswith("Z") and len(frac) <= 9, text
+    t = datetime.datetime.strptime(whole, "%Y-%m-%dT%H:%M:%S")
+    secs = (t - datetime.datetime(1970, 1, 1)) // datetime.timedelta(
+        seconds=1)
+    return secs * 1000000000 + int(frac.ljust(9, "0"))
 
 
 class PageState:

@@ -67,6 +67,26 @@ class Response:
         return "<%d %r>" % (self.status, self.body[:200])
 
 
+def proc_status(pid):
+    """/proc/<pid>/status as a dict of its fields."""
+    fields = {}
+    with open("/proc/%d/status" % pid) as f:
+        for line in f:
+            k, _, v = line.partition(":")
+            fields[k] = v.strip()
+    return fields
+
+
+def assert_plain(r, status, text):
+    """r is an error as CockroachDB writes one (Go's http.Error): plain
+    text, nosniff, the message and a newline (src/REFERENCE.md, "Response
+    conventions")."""
+    assert r.status == status, r
+    assert r.text == text
+    assert r.header("content-type") == "text/plain; charset=utf-8"
+    assert r.header("x-content-type-options") == "nosniff"
+
+
 class Client:
     """HTTPS with certificate verification against the run's CA."""
 

@@ -2,13 +2,14 @@
  * Tests for the key encoding and Key.String() port.  Vectors:
  * cockroachdb/cockroach pkg/keys/printer_test.go (TestPrettyPrint) and
  * pkg/util/encoding/encoding_test.go (TestEncodeDecodeUvarint,
- * TestEncodeDecodeVarint); strconv quote_test.go for rg_go_quote.
+ * TestEncodeDecodeVarint) for the test key encoders (tests/lib/keyenc.c).
  */
 
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "keyenc.h"
 #include "keys.h"
 #include "suites.h"
 
@@ -398,36 +399,6 @@ START_TEST(test_prefix_end)
 }
 END_TEST
 
-/* strconv.Quote (quote_test.go quotetests). */
-static const struct {
-	const char	*in;
-	size_t		 len;
-	const char	*out;
-} quote_vec[] = {
-	{ "\a\b\f\r\n\t\v", 7, "\"\\a\\b\\f\\r\\n\\t\\v\"" },
-	{ "\\", 1, "\"\\\\\"" },
-	{ "abc\xff" "def", 7, "\"abc\\xffdef\"" },
-	{ "\xe2\x98\xba", 3, "\"\xe2\x98\xba\"" },
-	{ "\xf4\x8f\xbf\xbf", 4, "\"\\U0010ffff\"" },
-	{ "\x04", 1, "\"\\x04\"" },
-	{ "\x7f", 1, "\"\\x7f\"" },
-	{ "\"", 1, "\"\\\"\"" },
-	{ "\xc2\xad", 2, "\"\\u00ad\"" },
-	{ "\xc2\xa0", 2, "\"\\u00a0\"" },
-	{ "\0", 1, "\"\\x00\"" },
-};
-
-START_TEST(test_go_quote)
-{
-	struct rg_buf	b;
-
-	rg_buf_init(&b);
-	rg_go_quote(&b, (const uint8_t *)quote_vec[_i].in, quote_vec[_i].len);
-	ck_assert_buf_str(&b, quote_vec[_i].out);
-	rg_buf_free(&b);
-}
-END_TEST
-
 Suite *
 keys_suite(void)
 {
@@ -445,8 +416,6 @@ keys_suite(void)
 	tcase_add_loop_test(tc, test_encode_varint, 0,
 	    sizeof(varint_vec) / sizeof(varint_vec[0]));
 	tcase_add_test(tc, test_prefix_end);
-	tcase_add_loop_test(tc, test_go_quote, 0,
-	    sizeof(quote_vec) / sizeof(quote_vec[0]));
 	suite_add_tcase(s, tc);
 	return (s);
 }

@@ -13,13 +13,8 @@ main(void)
 	SRunner		*sr;
 	int		 failed;
 
-	sr = srunner_create(buf_suite());
-	srunner_add_suite(sr, json_suite());
-	srunner_add_suite(sr, params_suite());
-	srunner_add_suite(sr, token_suite());
-	srunner_add_suite(sr, paginate_suite());
-	srunner_add_suite(sr, keys_suite());
-	rg_extra_suites(sr);
+	sr = srunner_create(NULL);
+	rg_add_suites(sr);
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);
