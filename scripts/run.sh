@@ -23,8 +23,14 @@ tailpid=""
 cleanup() {
 	[ "$stopping" -eq 1 ] && return
 	stopping=1
+	# Every step runs whatever the one before did: a failed command
+	# must not end the trap under set -e (a tail that had already
+	# exited once left the whole cluster running).
+	set +e
 	echo "stopping roachgate, workload and cluster..."
-	[ -n "$tailpid" ] && kill "$tailpid" 2>/dev/null
+	if [ -n "$tailpid" ]; then
+		kill "$tailpid" 2>/dev/null
+	fi
 	scripts/server.sh stop "$dir" || true
 	scripts/workload.sh "$dir/cluster" stop || true
 	scripts/cluster.sh stop "$dir/cluster" || true

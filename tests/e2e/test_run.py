@@ -6,6 +6,8 @@ import signal
 import subprocess
 import time
 
+import pytest
+
 from rgtest import ROOT, Client, free_port
 
 
@@ -25,7 +27,33 @@ def children_of(pid):
     return found
 
 
-def test_run_prints_ready_line_and_stops_cleanly(tmp_path):
+def postmasters(rundir):
+    """PIDs of the cluster's PostgreSQL servers (they are not children)."""
+    pids = []
+    pg = os.path.join(rundir, "cluster", "pg")
+    for node in sorted(os.listdir(pg)) if os.path.isdir(pg) else []:
+        try:
+            with open(os.path.join(pg, node, "postmaster.pid")) as f:
+                pids.append(int(f.readline()))
+        except (OSError, ValueError):
+            pass
+    return pids
+
+
+def cmdline(pid):
+    try:
+        with open("/proc/%d/cmdline" % pid, "rb") as f:
+            return f.read().replace(b"\0", b" ").decode()
+    except OSError:
+        return ""
+
+
+# The second case: the log's tail already gone when the stop comes (the
+# EXIT trap's `kill` of it failed and, under set -e, aborted the trap and
+# left PostgreSQL running).
+@pytest.mark.parametrize("kill_tail_first", [False, True],
+                         ids=["stop", "tail-gone-then-stop"])
+def test_run_prints_ready_line_and_stops_cleanly(tmp_path, kill_tail_first):
     port = free_port(26600)
     rundir = os.path.join(ROOT, "run", "makerun-%d" % os.getpid())
     env = dict(os.environ, ROACHGATE_PORT=str(port), ROACHGATE_RUNDIR=rundir)
@@ -58,13 +86,33 @@ def test_run_prints_ready_line_and_stops_cleanly(tmp_path):
         assert [n["node_id"] for n in r.json()["nodes"]] == [1, 2, 3]
         procs = children_of(p.pid)
         assert procs
+        pms = postmasters(rundir)
+        assert len(pms) == 3
+        procs += pms
+        if kill_tail_first:
+            tails = [q for q in procs if cmdline(q).startswith("tail ")
+                     and "kore.log" in cmdline(q)]
+            assert len(tails) == 1, [cmdline(q) for q in procs]
+            os.kill(tails[0], signal.SIGKILL)
+            while os.path.exists("/proc/%d/stat" % tails[0]) and \
+                    open("/proc/%d/stat" % tails[0]).read().split()[2] \
+                    != "Z":
+                time.sleep(0.1)
     finally:
         p.send_signal(signal.SIGTERM)
         out, _ = p.communicate(timeout=120)
         lines.append(out)
-    assert p.returncode == 143, "".join(lines)
     # Nothing it started is left: server, workload, PostgreSQL.
     time.sleep(1)
-    left = [q for q in procs if os.path.exists("/proc/%d" % q)]
+    left = [q for q in procs if os.path.exists("/proc/%d" % q) and
+            open("/proc/%d/stat" % q).read().split()[2] != "Z"]
+    if left:
+        # Stop what the script left, so a failure leaks nothing.
+        subprocess.run(["scripts/server.sh", "stop", rundir], cwd=ROOT)
+        subprocess.run(["scripts/workload.sh", rundir + "/cluster", "stop"],
+                       cwd=ROOT)
+        subprocess.run(["scripts/cluster.sh", "stop", rundir + "/cluster"],
+                       cwd=ROOT)
+    assert p.returncode == 143, "".join(lines)
     assert left == [], "".join(lines)
     subprocess.run(["rm", "-rf", rundir])
