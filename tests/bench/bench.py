@@ -128,7 +128,7 @@ def unit_ms(value, suffix):
 def wrk(url, session, conns=CONNS, seconds=SECONDS):
     """Closed loop: {rps, p50, p99, non2xx} (ms)."""
     cmd = ["wrk", "-t%d" % min(2, conns), "-c%d" % conns,
-           "-d%ds" % seconds, "--latency"]
+           "-d%ds" % seconds, "--latency", "--timeout", "10s"]
     if session:
         cmd += ["-H", "X-Cockroach-API-Session: " + session]
     out = subprocess.run(cmd + [url], stdout=subprocess.PIPE,
@@ -292,7 +292,10 @@ class Report:
 
     def markdown(self, meta):
         out = ["# roachgate benchmark", "",
-               "%s; %s" % (meta["when"], meta["setup"]), ""]
+               "%s; %s; load average %.1f at the start, %.1f at the end; "
+               "%d s." % (meta["when"], meta["setup"],
+                          meta["load_average"][0],
+                          meta["load_average_end"][0], meta["seconds"]), ""]
         sections = []
         for s, _, _ in self.rows:
             if s not in sections:
@@ -507,13 +510,15 @@ def measure_pair(rep, section, label, fs, token, path):
         return None
     rep.row(section, label, items=page, p50_1conn_ms=one["p50_ms"],
             rps=many["rps"], non2xx=one["non2xx"] + many["non2xx"])
+    if r.status != 200 or not many["rps"] or not one["p50_ms"]:
+        return None     # failed or timed out: not a figure to compare
     return one["p50_ms"], many["rps"]
 
 
 def compare(rep, what, a, b, p50_bar=1.5, rps_bar=1 / 1.5):
     """b against a: p50 ratio and rps ratio, with their targets."""
     if not a or not b:
-        rep.target(what, None, "measured", False)
+        rep.target(what, "failed", "answers 200 in time", False)
         return
     p50x, rpsx = b[0] / a[0], b[1] / a[1]
     rep.target(what + ": p50 ratio", p50x, "<= %.2f" % p50_bar,
@@ -611,9 +616,6 @@ def bench_fixture(rep, base):
         for p in byn[lo]:
             compare(rep, "%s, %d vs %d nodes" % (p, hi, lo), byn[lo][p],
                     byn[hi][p], rps_bar=0.67)
-    for prefix, dbs in (("rgbn_", dbs_n), ("rgbs_", dbs_s), ("rgbb_", dbs_b)):
-        for db in dbs:
-            fx.query(base.superuser_dsn(1), "DROP DATABASE IF EXISTS %s" % db)
 
 
 def build_openloop():
@@ -644,8 +646,19 @@ def main():
         bench_live(rep, base)
         if FIXTURE:
             bench_fixture(rep, base)
+    except Exception as e:
+        # Keep what was measured: the report says where the run stopped.
+        rep.notes.append("the run stopped early: %s: %s" % (
+            type(e).__name__, failure(str(e))))
+        rep.target("the whole run", "stopped", "completes", False)
+        raise
     finally:
         base.teardown()
+        write(rep, meta, started)
+    return 0
+
+
+def write(rep, meta, started):
     meta["seconds"] = round(time.time() - started)
     meta["load_average_end"] = os.getloadavg()
 
@@ -661,7 +674,6 @@ def main():
     missed = [t[0] for t in rep.targets if not t[3]]
     print("missed: " + (", ".join(missed) if missed else "none"))
     print("written: %s/report.md, report.json" % os.path.relpath(OUT, ROOT))
-    return 0
 
 
 if __name__ == "__main__":
