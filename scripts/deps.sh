@@ -7,7 +7,7 @@ run="build-essential pkg-config kore libssl-dev libpq-dev openssl
      postgresql-15 postgresql-client-15 curl iproute2 procps passwd"
 test="$run check clang libclang-rt-14-dev python3 python3-pytest
       python3-psycopg2 git systemd util-linux"
-bench="$test wrk valgrind"
+bench="$test wrk valgrind nginx-light"
 
 case "${1:-run}" in
 run)	want=$run ;;
@@ -38,6 +38,16 @@ if [ ! -e /etc/postgresql-common/createcluster.conf ]; then
 	mkdir -p /etc/postgresql-common
 	echo "create_main_cluster = false" \
 	    >/etc/postgresql-common/createcluster.conf
+fi
+# nginx-light (make bench's baseline) would start Debian's default site on
+# port 80: no service starts during the install (policy-rc.d, unless the
+# machine has one of its own).
+policy=""
+if [ ! -e /usr/sbin/policy-rc.d ]; then
+	policy=/usr/sbin/policy-rc.d
+	printf '#!/bin/sh\nexit 101\n' >"$policy"
+	chmod 0755 "$policy"
+	trap 'rm -f "$policy"' EXIT
 fi
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq

@@ -1,46 +1,134 @@
-"""`make bench`: throughput and latency of each endpoint, as ratios.
+"""`make bench`: throughput, latency and memory of every endpoint, as
+ratios against baselines measured in the same run.
 
-These machines are small and shared, so absolute numbers mean little: every
-figure is also reported as a ratio against baselines measured in the same
-run, on the same server, right before:
+These machines are small and shared, so absolute numbers mean little:
+every figure is reported against a baseline taken in this run, on this
+machine, minutes apart:
 
-  static    GET /api/v2/health/           (TLS + Kore + module, no database)
-  one-query GET /api/v2/health/?ready=true (plus one async query on n1)
+  nginx      Debian's nginx-light serving `{}` at /api/v2/health/ over TLS
+             with the server's certificate, TLS versions and ciphers and
+             the same number of workers (the bar for /health/);
+  /health/   roachgate's static route (the bar for the admin routes);
+  pgbench    each reader's own SQL, run by pgbench on the primary with as
+             many clients (what PostgreSQL alone does);
+  1 node, 1k ranges, 100 sessions, the first page: the bars for 9 nodes,
+             1M ranges, 100k sessions and the deepest page (fixture
+             provider, scripts/fixture.sh).
 
-wrk drives each route over TLS keep-alive for BENCH_SECONDS (default 5)
-with BENCH_CONNECTIONS (default 16) connections on 2 threads.
+Closed-loop throughput and p50 come from wrk (keep-alive, BENCH_CONNECTIONS
+connections); latency at 50% of each route's peak comes from openloop.c
+(requests due at a fixed rate whatever the server does, latency counted
+from when each was due).  RSS of every Kore process is read after the load.
+
+Writes BENCH_OUT (default build/bench) /report.md and /report.json (and a
+copy named by the run's time), prints the Markdown, and lists the targets
+that were missed.  Exit status 0 unless the harness itself failed: missed
+targets are findings, not failures.
+
+Environment (defaults; BENCH_QUICK=1 picks the values in brackets, a run
+of a few minutes):
+  BENCH_SECONDS      closed-loop seconds per figure     5   [2]
+  BENCH_OPEN_SECONDS open-loop seconds per route        5   [2]
+  BENCH_CONNECTIONS  wrk connections                    16
+  BENCH_RANGES       small,large fixture ranges         1000,1000000 [1000,20000]
+  BENCH_SESSIONS     small,large fixture sessions       100,100000   [100,2000]
+  BENCH_NODES        fixture node counts                1,3,9
+  BENCH_FIXTURE=0    skip the fixture clusters
 """
 
+import base64
+import datetime
+import json
 import os
 import re
+import shutil
+import signal
 import subprocess
 import sys
+import time
 
-sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "lib"))
 
-from rgtest import Server  # noqa: E402
+import fixture as fx  # noqa: E402
+from rgtest import ROOT, Server, free_port, sh  # noqa: E402
 
-SECONDS = int(os.environ.get("BENCH_SECONDS", "5"))
-CONNS = int(os.environ.get("BENCH_CONNECTIONS", "16"))
+QUICK = os.environ.get("BENCH_QUICK") == "1"
 
-ROUTES = [
-    ("static", "/api/v2/health/", False),
-    ("one-query", "/api/v2/health/?ready=true", False),
-    ("nodes (auth + 3-node fan-out)", "/api/v2/nodes/", True),
-    ("node ranges, limit 10", "/api/v2/nodes/local/ranges/?limit=10", True),
-    ("hot ranges, limit 10", "/api/v2/ranges/hot/?limit=10", True),
-    ("sessions, limit 10", "/api/v2/sessions/?limit=10", True),
-    ("sessions, all", "/api/v2/sessions/", True),
+
+def env_int(name, full, quick):
+    return int(os.environ.get(name, quick if QUICK else full))
+
+
+def env_list(name, full, quick):
+    return [int(x) for x in
+            os.environ.get(name, quick if QUICK else full).split(",")]
+
+
+SECONDS = env_int("BENCH_SECONDS", 5, 2)
+OPEN_SECONDS = env_int("BENCH_OPEN_SECONDS", 5, 2)
+CONNS = env_int("BENCH_CONNECTIONS", 16, 16)
+RANGES = env_list("BENCH_RANGES", "1000,1000000", "1000,20000")
+SESSIONS = env_list("BENCH_SESSIONS", "100,100000", "100,2000")
+NODES = env_list("BENCH_NODES", "1,3,9", "1,3,9")
+FIXTURE = os.environ.get("BENCH_FIXTURE", "1") != "0"
+OUT = os.path.join(ROOT, os.environ.get("BENCH_OUT", "build/bench"))
+WORKERS = 2
+MIB = 1024 * 1024
+
+# The live cluster's routes: (name, path, admin?).  Limits <= 100.
+LIVE_ROUTES = [
+    ("health", "/api/v2/health/", False),
+    ("health ready", "/api/v2/health/?ready=true", False),
+    ("auth only (404)", "/api/v2/nodes/99/ranges/", True),
+    ("nodes", "/api/v2/nodes/", True),
+    ("node ranges limit 10", "/api/v2/nodes/local/ranges/?limit=10", True),
+    ("node ranges limit 100", "/api/v2/nodes/local/ranges/?limit=100", True),
+    ("range by id", None, True),          # path found at run time
+    ("hot ranges limit 10", "/api/v2/ranges/hot/?limit=10", True),
+    ("hot ranges limit 100", "/api/v2/ranges/hot/?limit=100", True),
+    ("sessions limit 10", "/api/v2/sessions/?limit=10", True),
+    ("sessions limit 100", "/api/v2/sessions/?limit=100", True),
 ]
 
+# What each reader asks PostgreSQL (src/*.c), for the pgbench baseline:
+# the same functions with the same page size; the auth check is the
+# session lookup every admin request makes first.
+PGBENCH = {
+    "nodes": "SELECT * FROM roachgate.read_node_status();",
+    "node ranges limit 10": "SELECT * FROM roachgate.read_ranges(11, 0, NULL);",
+    "node ranges limit 100":
+        "SELECT * FROM roachgate.read_ranges(101, 0, NULL);",
+    "hot ranges limit 10": "SELECT * FROM roachgate.read_hot_ranges(11, 0);",
+    "hot ranges limit 100": "SELECT * FROM roachgate.read_hot_ranges(101, 0);",
+    "sessions limit 10": "SELECT * FROM roachgate.read_sessions(NULL, 11, 0);",
+    "sessions limit 100":
+        "SELECT * FROM roachgate.read_sessions(NULL, 101, 0);",
+    "auth only (404)":
+        "SELECT roachgate.is_admin('demo_admin', 'pg_monitor');",
+}
 
-def unit(value, suffix):
-    scale = {"us": 1e-3, "ms": 1.0, "s": 1e3, "": 1.0, "k": 1e3, "M": 1e6}
-    return float(value) * scale[suffix]
+
+# roachgate's own session settings (scripts/mkconf.sh): without jit=off a
+# reader costs PostgreSQL a JIT compilation per call.
+PGOPTIONS = "-c jit=off -c bytea_output=hex"
+
+# --- measuring ------------------------------------------------------------
+
+def failure(text):
+    """The last line of a tool's output, fit for a table cell."""
+    lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
+    return (lines[-1] if lines else "no output")[:120].replace("|", "/")
 
 
-def wrk(url, session):
-    cmd = ["wrk", "-t2", "-c%d" % CONNS, "-d%ds" % SECONDS, "--latency"]
+def unit_ms(value, suffix):
+    return float(value) * {"us": 1e-3, "ms": 1.0, "s": 1e3}[suffix]
+
+
+def wrk(url, session, conns=CONNS, seconds=SECONDS):
+    """Closed loop: {rps, p50, p99, non2xx} (ms)."""
+    cmd = ["wrk", "-t%d" % min(2, conns), "-c%d" % conns,
+           "-d%ds" % seconds, "--latency", "--timeout", "10s"]
     if session:
         cmd += ["-H", "X-Cockroach-API-Session: " + session]
     out = subprocess.run(cmd + [url], stdout=subprocess.PIPE,
@@ -49,46 +137,545 @@ def wrk(url, session):
     p50 = re.search(r"50%\s+([0-9.]+)(us|ms|s)", out)
     p99 = re.search(r"99%\s+([0-9.]+)(us|ms|s)", out)
     bad = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
-    if not rps:
-        raise RuntimeError(out)
-    return (float(rps.group(1)), unit(*p50.groups()), unit(*p99.groups()),
-            int(bad.group(1)) if bad else 0)
+    if not rps or not p50:
+        return {"error": failure(out)}
+    return {"rps": float(rps.group(1)), "p50_ms": unit_ms(*p50.groups()),
+            "p99_ms": unit_ms(*p99.groups()),
+            "non2xx": int(bad.group(1)) if bad else 0}
 
 
-def main():
-    s = Server("bench", standbys=2)
-    s.start_cluster()
+def openloop(port, path, session, rate):
+    """Open loop at rate req/s: {rate, p50, p99, p999, ...} (ms).  Slow
+    routes run longer (up to 20 s) to collect 200 requests."""
+    seconds = max(OPEN_SECONDS, min(200.0 / max(rate, 1.0), 20.0))
+    cmd = [os.path.join(OUT, "openloop"), "127.0.0.1", str(port), path,
+           "%.1f" % max(rate, 1.0), "%.1f" % seconds, "32"]
+    if session:
+        cmd.append("X-Cockroach-API-Session: " + session)
+    r = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                       text=True)
+    if r.returncode != 0:
+        return {"error": failure(r.stdout)}
+    res = {}
+    for kv in r.stdout.split():
+        k, _, v = kv.partition("=")
+        res[k.replace("_ms", "")] = float(v)
+    return res
+
+
+def cpu_ticks(pid):
+    with open("/proc/%d/stat" % pid) as f:
+        fields = f.read().rpartition(")")[2].split()
+    return int(fields[11]) + int(fields[12])       # utime + stime
+
+
+def rss_bytes(pid):
+    with open("/proc/%d/status" % pid) as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) * 1024
+    return 0
+
+
+def kore_processes(server):
+    procs = {pid: name for pid, name in server.processes().items()}
+    procs[server.pid()] = "parent"
+    return procs
+
+
+def pgbench(server, sql, seconds=max(SECONDS, 5), conns=CONNS):
+    """TPS of one statement, pgbench's extended protocol as Kore uses
+    (at least 5 s: each new connection plans the readers once)."""
+    script = os.path.join(OUT, "pgbench.sql")
+    with open(script, "w") as f:
+        f.write(sql + "\n")
+    r = subprocess.run(
+        ["pgbench", "-n", "-M", "extended", "-c", str(conns), "-j", "2",
+         "-T", str(seconds), "-f", script, "-h", "127.0.0.1",
+         "-p", str(server.node_port(1)), "-U", "postgres",
+         server.env["ROACHGATE_DB"]],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        env=dict(os.environ, PGPASSWORD=server.env["POSTGRES_PASSWORD"],
+                 PGOPTIONS=PGOPTIONS))
+    m = re.search(r"tps = ([0-9.]+)", r.stdout)
+    if r.returncode != 0 or not m or float(m.group(1)) == 0:
+        return {"error": failure(r.stdout)}
+    return {"tps": float(m.group(1))}
+
+
+# --- nginx ----------------------------------------------------------------
+
+NGINX_CONF = """\
+worker_processes %(workers)d;
+pid %(dir)s/nginx.pid;
+error_log %(dir)s/error.log;
+events { worker_connections 1024; }
+http {
+    access_log off;
+    client_body_temp_path %(dir)s/body;
+    proxy_temp_path %(dir)s/proxy;
+    fastcgi_temp_path %(dir)s/fastcgi;
+    uwsgi_temp_path %(dir)s/uwsgi;
+    scgi_temp_path %(dir)s/scgi;
+    keepalive_requests 1000000;
+    keepalive_timeout 20s;
+    server {
+        listen 127.0.0.1:%(port)d ssl;
+        ssl_certificate %(tls)s/server.pem;
+        ssl_certificate_key %(tls)s/server.key;
+        ssl_dhparam %(tls)s/dhparam.pem;
+        ssl_protocols TLSv1.2 TLSv1.3;
+        ssl_ciphers %(ciphers)s;
+        location = /api/v2/health/ {
+            default_type application/json;
+            return 200 '{}';
+        }
+    }
+}
+"""
+
+
+def kore_ciphers():
+    with open(os.path.join(ROOT, "kore.conf")) as f:
+        m = re.search(r"^tls_cipher\s+(\S+)", f.read(), re.M)
+    return m.group(1)
+
+
+class Nginx:
+    def __init__(self, server):
+        self.dir = os.path.join(server.dir, "nginx")
+        os.makedirs(self.dir, exist_ok=True)
+        self.port = free_port(26700)
+        conf = os.path.join(self.dir, "nginx.conf")
+        with open(conf, "w") as f:
+            f.write(NGINX_CONF % {
+                "workers": WORKERS, "dir": self.dir, "port": self.port,
+                "tls": os.path.join(server.dir, "tls"),
+                "ciphers": kore_ciphers()})
+        self.proc = subprocess.Popen(
+            ["nginx", "-p", self.dir, "-c", conf, "-g", "daemon off;"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        for _ in range(100):
+            if subprocess.run(["curl", "-sk", self.url],
+                              stdout=subprocess.PIPE).stdout == b"{}":
+                return
+            time.sleep(0.1)
+        raise RuntimeError("nginx did not start")
+
+    @property
+    def url(self):
+        return "https://127.0.0.1:%d/api/v2/health/" % self.port
+
+    def stop(self):
+        self.proc.send_signal(signal.SIGQUIT)
+        try:
+            self.proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+
+
+# --- the report -----------------------------------------------------------
+
+class Report:
+    def __init__(self):
+        self.rows = []          # (section, name, figures dict)
+        self.targets = []       # (what, value, bar, met)
+        self.notes = []
+
+    def row(self, section, name, **fig):
+        self.rows.append((section, name, fig))
+        print("  %-14s %-34s %s" % (section, name, " ".join(
+            "%s=%s" % (k, fmt(v)) for k, v in fig.items())), flush=True)
+
+    def target(self, what, value, bar, met):
+        self.targets.append((what, value, bar, met))
+
+    def markdown(self, meta):
+        out = ["# roachgate benchmark", "",
+               "%s; %s; load average %.1f at the start, %.1f at the end; "
+               "%d s." % (meta["when"], meta["setup"],
+                          meta["load_average"][0],
+                          meta["load_average_end"][0], meta["seconds"]), ""]
+        sections = []
+        for s, _, _ in self.rows:
+            if s not in sections:
+                sections.append(s)
+        for s in sections:
+            rows = [(n, f) for sec, n, f in self.rows if sec == s]
+            cols = []
+            for _, f in rows:
+                for k in f:
+                    if k not in cols:
+                        cols.append(k)
+            out += ["## " + s, "", "| | " + " | ".join(cols) + " |",
+                    "|---" * (len(cols) + 1) + "|"]
+            for n, f in rows:
+                out.append("| %s | %s |" % (n, " | ".join(
+                    fmt(f.get(c, "")) for c in cols)))
+            out.append("")
+        out += ["## Targets", "", "| target | measured | bar | met |",
+                "|---|---|---|---|"]
+        for what, value, bar, met in self.targets:
+            out.append("| %s | %s | %s | %s |" % (
+                what, fmt(value), bar, "yes" if met else "**no**"))
+        missed = [t for t in self.targets if not t[3]]
+        out += ["", "%d of %d targets met." % (
+            len(self.targets) - len(missed), len(self.targets))]
+        if self.notes:
+            out += [""] + ["- " + n for n in self.notes]
+        return "\n".join(out) + "\n"
+
+    def json(self, meta):
+        return {"meta": meta,
+                "rows": [{"section": s, "name": n, **f}
+                         for s, n, f in self.rows],
+                "targets": [{"target": w, "value": v, "bar": b, "met": m}
+                            for w, v, b, m in self.targets]}
+
+
+def fmt(v):
+    if isinstance(v, float):
+        if v == 0:
+            return "0"
+        if abs(v) >= 100:
+            return "%.0f" % v
+        if abs(v) >= 1:
+            return "%.2f" % v
+        return "%.3f" % v
+    return str(v)
+
+
+def ratio(a, b):
+    return a / b if a is not None and b else None
+
+
+# --- the live cluster -----------------------------------------------------
+
+def populate(s):
+    """Tables for ranges (pgbench's, scale 5, with an index and TOAST) and
+    idle client sessions on every node, so that the live routes have rows
+    to read.  Returns the sessions' connections (closed by the caller)."""
+    subprocess.run(["pgbench", "-i", "-q", "-s", "5", "-h", "127.0.0.1",
+                    "-p", str(s.node_port(1)), "-U", "postgres",
+                    s.env["ROACHGATE_DB"]], check=True,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                   env=dict(os.environ,
+                            PGPASSWORD=s.env["POSTGRES_PASSWORD"]))
+    conns = []
+    for node in s.node_ids:
+        for i in range(10):
+            conns.append(fx.psycopg2.connect(
+                s.superuser_dsn(node) + " application_name=bench-%d" % i))
+    return conns
+
+
+def bench_live(rep, s):
+    nginx = None
+    idle = populate(s)
     try:
         s.start()
         c = s.client()
         token = c.login(*s.admin)
-        # wrk cannot verify against our CA; the tests do that.  Warm up
-        # every route (pools, catalog caches) before measuring.
         base = "https://127.0.0.1:%d" % s.port
-        for _, path, auth in ROUTES:
+        r = c.get("/api/v2/nodes/local/ranges/?limit=1", session=token)
+        rid = r.json()["ranges"][0]["desc"]["range_id"]
+        routes = [(n, p or "/api/v2/ranges/%d/" % rid, a)
+                  for n, p, a in LIVE_ROUTES]
+        # Warm every route (pools, plans, catalog caches).
+        for _, path, auth in routes:
             c.get(path, session=token if auth else None)
-        rows = []
-        for name, path, auth in ROUTES:
-            rows.append((name,) + wrk(base + path, token if auth else None))
-        static, one = rows[0][1], rows[1][1]
-        print()
-        print("%-32s %10s %9s %9s %8s %8s %6s" % (
-            "route", "req/s", "p50 ms", "p99 ms", "/static", "/1-query",
-            "non2xx"))
-        for name, rps, p50, p99, bad in rows:
-            print("%-32s %10.0f %9.2f %9.2f %8.3f %8.3f %6d" % (
-                name, rps, p50, p99, rps / static, rps / one, bad))
-        print("\n%d s per route, %d connections, TLS keep-alive, 2 workers; "
-              "ratios are against baselines measured in this run." % (
-                  SECONDS, CONNS))
-        failed = [r[0] for r in rows if r[4]]
-        if failed:
-            print("non-2xx answers on: " + ", ".join(failed))
-            return 1
-        return 0
+        procs = kore_processes(s)
+        rss_warm = {pid: rss_bytes(pid) for pid in procs}
+
+        nginx = Nginx(s)
+        ng = wrk(nginx.url, None)
+        rep.row("baselines", "nginx {} over TLS", **ng)
+        nginx.stop()
+        nginx = None
+
+        peaks = {}
+        for name, path, auth in routes:
+            workers = [p for p, n in procs.items() if "wrk" in n]
+            before = {p: cpu_ticks(p) for p in workers}
+            res = wrk(base + path, token if auth else None)
+            after = {p: cpu_ticks(p) - before[p] for p in workers}
+            total = sum(after.values()) or 1
+            shares = "/".join("%.0f%%" % (100.0 * after[p] / total)
+                              for p in sorted(after))
+            if "error" in res:
+                rep.row("closed loop", name, error=res["error"])
+                continue
+            peaks[name] = res
+            rep.row("closed loop", name, rps=res["rps"],
+                    p50_ms=res["p50_ms"], p99_ms=res["p99_ms"],
+                    non2xx=res["non2xx"],
+                    x_health=ratio(res["rps"], peaks["health"]["rps"]),
+                    worker_cpu=shares)
+
+        health = peaks.get("health", {}).get("rps")
+        if "rps" in ng and health:
+            rep.target("/health/ vs nginx", health / ng["rps"], ">= 1.0",
+                       health / ng["rps"] >= 1.0)
+        for name, _, auth in routes:
+            if not auth or name not in peaks or not health:
+                continue
+            x = peaks[name]["rps"] / health
+            if name.startswith("auth only"):
+                rep.target("auth-only route vs /health/", x, ">= 0.9",
+                           x >= 0.9)
+            else:
+                rep.target("%s vs /health/" % name, x, ">= 0.5", x >= 0.5)
+
+        for name, sql in PGBENCH.items():
+            pg = pgbench(s, sql)
+            if "error" in pg:
+                rep.row("pgbench", name, error=pg["error"])
+                continue
+            rep.row("pgbench", name, tps=pg["tps"],
+                    route_x_pgbench=ratio(peaks.get(name, {}).get("rps"),
+                                          pg["tps"]))
+
+        for name, path, auth in routes:
+            if name not in peaks:
+                continue
+            rate = peaks[name]["rps"] / 2
+            ol = openloop(s.port, path, token if auth else None, rate)
+            if "error" in ol:
+                rep.row("open loop 50%", name, error=ol["error"])
+                continue
+            rep.row("open loop 50%", name, rate=ol["rate"],
+                    p50_ms=ol["p50"], p99_ms=ol["p99"], p999_ms=ol["p999"],
+                    max_ms=ol["max"],
+                    done=int(ol["done"]), sent=int(ol["sent"]))
+            rep.target("p99 at 50%% of peak, %s (ms)" % name, ol["p99"],
+                       "< 10", ol["p99"] < 10 and ol["done"] == ol["sent"])
+
+        now = kore_processes(s)
+        for pid, name in sorted(procs.items(), key=lambda x: x[1]):
+            if pid not in now:
+                rep.notes.append("%s (pid %d) was replaced during the run"
+                                 % (name, pid))
+                continue
+            rss = rss_bytes(pid)
+            rep.row("memory", name, rss_mib=rss / MIB,
+                    after_warmup_mib=rss_warm[pid] / MIB,
+                    growth=ratio(rss, rss_warm[pid]))
+            rep.target("RSS of %s (MiB)" % name, rss / MIB, "< 32",
+                       rss < 32 * MIB)
+            rep.target("RSS of %s flat (after/warm-up)" % name,
+                       rss / rss_warm[pid], "<= 1.10",
+                       rss <= rss_warm[pid] * 1.10)
     finally:
-        s.teardown()
+        if nginx:
+            nginx.stop()
+        s.stop()
+        for conn in idle:
+            conn.close()
+
+
+# --- fixture clusters -----------------------------------------------------
+
+def session_token(queried, node, index, to_query):
+    text = "%s|%d|%d|%s" % ("".join("%d," % q for q in queried), node, index,
+                           "".join("%d," % t for t in to_query))
+    return base64.urlsafe_b64encode(text.encode()).decode()
+
+
+def fixture_server(base, name, dbs, ids):
+    fs = fx.FixtureServer(base, name, {
+        i: (dbs[i - 1], "n%d" % i) for i in ids},
+        extra_conf="node_timeout_ms 5000\n")
+    fs.start()
+    return fs
+
+
+def items(body):
+    """How many items a page holds (to show a deep page is not empty)."""
+    for key in ("ranges", "sessions", "nodes"):
+        if isinstance(body.get(key), list):
+            return len(body[key])
+    if isinstance(body.get("ranges_by_node_id"), dict):
+        return sum(len(v or []) for v in body["ranges_by_node_id"].values())
+    return None
+
+
+def measure_pair(rep, section, label, fs, token, path):
+    url = "https://127.0.0.1:%d%s" % (fs.port, path)
+    r = fs.client().get(path, session=token)
+    page = items(r.json()) if r.status == 200 else "status %d" % r.status
+    one = wrk(url, token, conns=1)
+    many = wrk(url, token)
+    if "error" in one or "error" in many:
+        rep.row(section, label, error=(one.get("error") or many["error"]))
+        return None
+    rep.row(section, label, items=page, p50_1conn_ms=one["p50_ms"],
+            rps=many["rps"], non2xx=one["non2xx"] + many["non2xx"])
+    if r.status != 200 or not many["rps"] or not one["p50_ms"]:
+        return None     # failed or timed out: not a figure to compare
+    return one["p50_ms"], many["rps"]
+
+
+def compare(rep, what, a, b, p50_bar=1.5, rps_bar=1 / 1.5):
+    """b against a: p50 ratio and rps ratio, with their targets."""
+    if not a or not b:
+        rep.target(what, "failed", "answers 200 in time", False)
+        return
+    p50x, rpsx = b[0] / a[0], b[1] / a[1]
+    rep.target(what + ": p50 ratio", p50x, "<= %.2f" % p50_bar,
+               p50x <= p50_bar)
+    rep.target(what + ": req/s ratio", rpsx, ">= %.2f" % rps_bar,
+               rpsx >= rps_bar)
+
+
+def count(dsn, table):
+    return fx.query(dsn, "SELECT count(*) FROM roachgate.%s" % table)[0][0]
+
+
+def bench_fixture(rep, base):
+    # Every fixture node is a database on the primary: 9 nodes x 2 workers
+    # x pgsql_conn_max connections exceed its max_connections of 100.  The
+    # standbys are not used here (a standby refuses a primary with more
+    # connections than itself), so they stop.
+    for node in base.node_ids[1:]:
+        base.stop_node(node)
+    fx.query(base.superuser_dsn(1), "ALTER SYSTEM SET max_connections = 400")
+    sh("scripts/cluster.sh", "restart-node", base.cluster_dir, "1")
+    small_r, big_r = RANGES[0], RANGES[-1]
+    small_s, big_s = SESSIONS[0], SESSIONS[-1]
+    maxn = max(NODES)
+    t = time.time()
+    dbs_n = fx.build_fixture(base, prefix="rgbn_", nodes=maxn,
+                             ranges=small_r, sessions=small_s, seed=1)
+    dbs_s = fx.build_fixture(base, prefix="rgbs_", nodes=3, ranges=small_r,
+                             sessions=small_s, seed=1)
+    dbs_b = fx.build_fixture(base, prefix="rgbb_", nodes=3, ranges=big_r,
+                             sessions=big_s, seed=1)
+    rep.notes.append("fixtures built in %.0f s" % (time.time() - t))
+
+    # Size: the same pages on small and large fixtures of 3 nodes, and
+    # the deepest page of the large one.
+    figs = {}
+    for tag, dbs, r, sess in (("small", dbs_s, small_r, small_s),
+                              ("large", dbs_b, big_r, big_s)):
+        fs = fixture_server(base, "bench-" + tag, dbs, [1, 2, 3])
+        try:
+            token = fs.client().login(*base.admin)
+            sec = "fixture %s (%d ranges, %d sessions)" % (tag, r, sess)
+            figs[tag, "ranges"] = measure_pair(
+                rep, sec, "node ranges limit 100", fs, token,
+                "/api/v2/nodes/1/ranges/?limit=100")
+            figs[tag, "sessions"] = measure_pair(
+                rep, sec, "sessions limit 100", fs, token,
+                "/api/v2/sessions/?limit=100")
+            figs[tag, "hot"] = measure_pair(
+                rep, sec, "hot ranges limit 10", fs, token,
+                "/api/v2/ranges/hot/?limit=10")
+            if tag == "large":
+                nr = count(fs.db(1), "ranges")
+                figs["deep", "ranges"] = measure_pair(
+                    rep, sec, "node ranges last page (offset %d)" %
+                    max(nr - 100, 0), fs, token,
+                    "/api/v2/nodes/1/ranges/?limit=100&offset=%d" %
+                    max(nr - 100, 0))
+                ns = count(fs.db(3), "sessions")
+                figs["deep", "sessions"] = measure_pair(
+                    rep, sec, "sessions last page (n3 index %d)" %
+                    max(ns - 100, 0), fs, token,
+                    "/api/v2/sessions/?limit=100&start=" +
+                    session_token([1, 2], 3, max(ns - 100, 0), []))
+        finally:
+            fs.stop()
+    compare(rep, "node ranges, %d vs %d ranges" % (big_r, small_r),
+            figs["small", "ranges"], figs["large", "ranges"])
+    compare(rep, "sessions, %d vs %d sessions" % (big_s, small_s),
+            figs["small", "sessions"], figs["large", "sessions"])
+    compare(rep, "hot ranges, %d vs %d ranges" % (big_r, small_r),
+            figs["small", "hot"], figs["large", "hot"])
+    compare(rep, "node ranges, last vs first page",
+            figs["large", "ranges"], figs["deep", "ranges"])
+    compare(rep, "sessions, last vs first page",
+            figs["large", "sessions"], figs["deep", "sessions"])
+
+    # Fan-out: the same small fixture seen as 1, 3 and 9 nodes.
+    byn = {}
+    for n in NODES:
+        fs = fixture_server(base, "bench-n%d" % n, dbs_n, range(1, n + 1))
+        try:
+            token = fs.client().login(*base.admin)
+            sec = "fixture %d nodes" % n
+            byn[n] = {p: measure_pair(rep, sec, p, fs, token, path)
+                      for p, path in (
+                          ("nodes", "/api/v2/nodes/"),
+                          ("sessions limit 10", "/api/v2/sessions/?limit=10"),
+                          ("hot ranges limit 10",
+                           "/api/v2/ranges/hot/?limit=10"))}
+        finally:
+            fs.stop()
+    lo, hi = min(NODES), max(NODES)
+    if hi != lo:
+        for p in byn[lo]:
+            compare(rep, "%s, %d vs %d nodes" % (p, hi, lo), byn[lo][p],
+                    byn[hi][p], rps_bar=0.67)
+
+
+def build_openloop():
+    os.makedirs(OUT, exist_ok=True)
+    subprocess.run(["cc", "-O2", "-Wall", "-Wextra", "-Werror",
+                    "-D_GNU_SOURCE", "-o", os.path.join(OUT, "openloop"),
+                    os.path.join(HERE, "openloop.c"), "-lssl", "-lcrypto"],
+                   check=True)
+
+
+def main():
+    build_openloop()
+    rep = Report()
+    started = time.time()
+    meta = {
+        "when": datetime.datetime.utcnow().strftime("%Y-%m-%d %H:%M UTC"),
+        "setup": "%d workers, TLS keep-alive, %d wrk connections, %d s per "
+                 "closed-loop figure, %d s open loop, %d CPUs shared by "
+                 "PostgreSQL, roachgate and the load%s" % (
+                     WORKERS, CONNS, SECONDS, OPEN_SECONDS,
+                     os.cpu_count(), ", quick mode" if QUICK else ""),
+        "load_average": os.getloadavg(),
+        "ranges": RANGES, "sessions": SESSIONS, "nodes": NODES,
+    }
+    base = Server("bench", standbys=2)
+    try:
+        base.start_cluster()
+        bench_live(rep, base)
+        if FIXTURE:
+            bench_fixture(rep, base)
+    except Exception as e:
+        # Keep what was measured: the report says where the run stopped.
+        rep.notes.append("the run stopped early: %s: %s" % (
+            type(e).__name__, failure(str(e))))
+        rep.target("the whole run", "stopped", "completes", False)
+        raise
+    finally:
+        base.teardown()
+        write(rep, meta, started)
+    return 0
+
+
+def write(rep, meta, started):
+    meta["seconds"] = round(time.time() - started)
+    meta["load_average_end"] = os.getloadavg()
+
+    md = rep.markdown(meta)
+    stamp = time.strftime("%Y%m%d-%H%M%S", time.gmtime())
+    for name in ("report", "report-" + stamp):
+        with open(os.path.join(OUT, name + ".md"), "w") as f:
+            f.write(md)
+        with open(os.path.join(OUT, name + ".json"), "w") as f:
+            json.dump(rep.json(meta), f, indent=1)
+    print()
+    print(md)
+    missed = [t[0] for t in rep.targets if not t[3]]
+    print("missed: " + (", ".join(missed) if missed else "none"))
+    print("written: %s/report.md, report.json" % os.path.relpath(OUT, ROOT))
 
 
 if __name__ == "__main__":
+    shutil.which("wrk") or sys.exit("wrk missing: scripts/deps.sh bench")
     sys.exit(main())
