@@ -18,7 +18,9 @@
  * rangeDescriptorInfo plus, after it, the fields later versions added to
  * hot ranges, always written like CockroachDB's hotRangeInfo.  The
  * `node_id` filter is honoured with and without `limit`; an unknown node
- * is 404 `node not found`, as for /nodes/{node_id}/ranges/.
+ * is 404 `node not found`, as for /nodes/{node_id}/ranges/.  When every
+ * node of the page has a fresh copy in the snapshot (snapshot.c), the
+ * page is cut from memory, from items hot_item_write() encoded once.
  */
 
 #include <math.h>
@@ -43,7 +45,6 @@ static int	hot_wait(struct http_request *);
 static int	hot_node_param(struct http_request *, int32_t *);
 static void	hot_prepare(struct rg_query *, const struct rg_node *,
 		    const char *, const char *, void *);
-static int	hot_snapshot(struct hot_ep *);
 static void	hot_ranges_write(struct rg_json *, struct hot_ep *,
 		    struct rg_fanout *);
 static void	hot_item_write(struct rg_json *, struct rg_query *, int,
@@ -65,6 +66,7 @@ struct hot_ep {
 	struct rg_tokenpage		 tp;
 	int				 snap;	/* lists[k]: node k's */
 	const struct rg_snap_list	*lists[RG_PAGE_MAXNODES];
+	size_t				 first[RG_PAGE_MAXNODES];
 };
 
 enum {
@@ -119,7 +121,9 @@ hot_start(struct http_request *req)
 	ctx->ep = ep = kore_calloc(1, sizeof(*ep));
 	rg_tokenpage_init(&ep->tp, "hot ranges", limit, &tok, ids, n,
 	    RG_HOT_MAX_PER_NODE);
-	if (!hot_snapshot(ep))
+	ep->snap = rg_snapshot_tokenpage(&ep->tp, RG_SNAP_HOT, ep->lists,
+	    NULL, 0, ep->first);
+	if (!ep->snap)
 		rg_tokenpage_start(&ep->tp, &ctx->fan, req, hot_prepare, ep);
 	rg_buf_free(&tok);
 
@@ -171,43 +175,12 @@ out:
 	return (status);
 }
 
-/* Every node of the page from the snapshot, or (0) all live. */
-static int
-hot_snapshot(struct hot_ep *ep)
-{
-	int64_t		lens[RG_PAGE_MAXNODES];
-	size_t		i, n;
-
-	n = rg_tokenpage_nodes(&ep->tp);
-	for (i = 0; i < n; i++) {
-		ep->lists[i] = rg_snapshot_get(RG_SNAP_HOT,
-		    rg_tokenpage_id(&ep->tp, i));
-		if (ep->lists[i] == NULL)
-			return (0);
-		lens[i] = (int64_t)ep->lists[i]->n;
-	}
-	rg_tokenpage_lengths(&ep->tp, lens);
-	ep->snap = 1;
-	return (1);
-}
-
 /* The snapshot's encoding: one hot_item_write() object per row. */
 int
 rg_hot_snap_encode(struct rg_query *q, const struct rg_node *node,
     struct rg_snap_list *list)
 {
-	struct rg_buf	buf;
-	struct rg_json	j;
-	int		r;
-
-	rg_buf_init(&buf);
-	for (r = 0; r < rg_query_rows(q); r++) {
-		rg_buf_reset(&buf);
-		rg_json_init(&j, &buf);
-		hot_item_write(&j, q, r, node->id);
-		rg_snap_add(list, &buf, NULL, 0);
-	}
-	rg_buf_free(&buf);
+	rg_snap_add_rows(list, q, node->id, hot_item_write, -1);
 	return (0);
 }
 

@@ -4,7 +4,9 @@
  * configuration; only the nodes of the page are asked for their
  * roachgate.node_status row, all at once.  A node that does not answer
  * is still listed with what the configuration tells (id, addresses from
- * its connection string, attrs, locality) and its liveness.
+ * its connection string, attrs, locality) and its liveness.  Nodes with
+ * a fresh copy in the snapshot (snapshot.c) are written from memory when
+ * the whole page has one.
  */
 
 #include <math.h>

@@ -14,6 +14,8 @@
  * answer stays 200.  Sessions are serverpb.Session with the v21.1 field
  * list and gogoproto's JSON rules: zero scalars omitted, non-nullable
  * times always written, `active_txn` a pointer (omitted when NULL).
+ * When every node of the page has a fresh copy in the snapshot
+ * (snapshot.c), the page is cut from memory instead.
  */
 
 #include <math.h>
@@ -35,7 +37,6 @@ static int	sessions_start(struct http_request *);
 static int	sessions_wait(struct http_request *);
 static void	sessions_prepare(struct rg_query *, const struct rg_node *,
 		    const char *, const char *, void *);
-static int	sessions_snapshot(struct sessions_ep *);
 static void	session_snap_write(struct rg_json *, struct sessions_ep *,
 		    size_t, int);
 static void	session_write(struct rg_json *, struct rg_query *, int,
@@ -133,7 +134,10 @@ sessions_start(struct http_request *req)
 		ids[i] = rg_cfg.nodes[i].id;
 	rg_tokenpage_init(&ep->tp, "session list", limit, &tok, ids,
 	    rg_cfg.nnodes, 0);
-	if (!sessions_snapshot(ep))
+	/* A user's sessions are a run of each list's by_key index. */
+	ep->snap = rg_snapshot_tokenpage(&ep->tp, RG_SNAP_SESSIONS,
+	    ep->lists, ep->filter ? ep->user : NULL, ep->ulen, ep->first);
+	if (!ep->snap)
 		rg_tokenpage_start(&ep->tp, &ctx->fan, req, sessions_prepare,
 		    ep);
 
@@ -144,56 +148,13 @@ sessions_start(struct http_request *req)
 	return (HTTP_STATE_CONTINUE);
 }
 
-/*
- * Every node of the page from the snapshot, or (0) all live.  A user's
- * sessions are a run of the list's by_key index, in list order.
- */
-static int
-sessions_snapshot(struct sessions_ep *ep)
-{
-	int64_t		lens[RG_PAGE_MAXNODES];
-	size_t		i, n;
-
-	n = rg_tokenpage_nodes(&ep->tp);
-	for (i = 0; i < n; i++) {
-		ep->lists[i] = rg_snapshot_get(RG_SNAP_SESSIONS,
-		    rg_tokenpage_id(&ep->tp, i));
-		if (ep->lists[i] == NULL)
-			return (0);
-		ep->first[i] = 0;
-		lens[i] = (int64_t)ep->lists[i]->n;
-		if (ep->filter)
-			lens[i] = (int64_t)rg_snap_key_range(ep->lists[i],
-			    ep->user, ep->ulen, &ep->first[i]);
-	}
-	rg_tokenpage_lengths(&ep->tp, lens);
-	ep->snap = 1;
-	return (1);
-}
-
 /* The snapshot's encoding: a session_write() object per row, keyed by
  * the username's bytes (what the filter compares). */
 int
 rg_sessions_snap_encode(struct rg_query *q, const struct rg_node *node,
     struct rg_snap_list *list)
 {
-	struct rg_buf	 buf;
-	struct rg_json	 j;
-	const char	*user;
-	int		 r, len;
-
-	rg_buf_init(&buf);
-	for (r = 0; r < rg_query_rows(q); r++) {
-		rg_buf_reset(&buf);
-		rg_json_init(&j, &buf);
-		session_write(&j, q, r, node->id);
-		user = "";
-		len = 0;
-		if (!rg_query_isnull(q, r, C_USER))
-			user = rg_query_value(q, r, C_USER, &len);
-		rg_snap_add(list, &buf, user, (size_t)len);
-	}
-	rg_buf_free(&buf);
+	rg_snap_add_rows(list, q, node->id, session_write, C_USER);
 	return (0);
 }
 

@@ -229,6 +229,56 @@ rg_snap_add(struct rg_snap_list *l, const struct rg_buf *item,
 }
 
 void
+rg_snap_add_rows(struct rg_snap_list *l, struct rg_query *q, int32_t node,
+    void (*write)(struct rg_json *, struct rg_query *, int, int32_t),
+    int keycol)
+{
+	struct rg_buf	 buf;
+	struct rg_json	 j;
+	const char	*key;
+	int		 r, klen;
+
+	rg_buf_init(&buf);
+	for (r = 0; r < rg_query_rows(q); r++) {
+		rg_buf_reset(&buf);
+		rg_json_init(&j, &buf);
+		write(&j, q, r, node);
+		key = NULL;
+		klen = 0;
+		if (keycol >= 0) {
+			key = "";
+			if (!rg_query_isnull(q, r, keycol))
+				key = rg_query_value(q, r, keycol, &klen);
+		}
+		rg_snap_add(l, &buf, key, (size_t)klen);
+	}
+	rg_buf_free(&buf);
+}
+
+int
+rg_snapshot_tokenpage(struct rg_tokenpage *tp, int kind,
+    const struct rg_snap_list **lists, const void *key, size_t klen,
+    size_t *first)
+{
+	int64_t		lens[RG_PAGE_MAXNODES];
+	size_t		i, n;
+
+	n = rg_tokenpage_nodes(tp);
+	for (i = 0; i < n; i++) {
+		lists[i] = rg_snapshot_get(kind, rg_tokenpage_id(tp, i));
+		if (lists[i] == NULL)
+			return (0);
+		first[i] = 0;
+		lens[i] = (int64_t)lists[i]->n;
+		if (key != NULL)
+			lens[i] = (int64_t)rg_snap_key_range(lists[i], key,
+			    klen, &first[i]);
+	}
+	rg_tokenpage_lengths(tp, lens);
+	return (1);
+}
+
+void
 rg_snap_item(const struct rg_snap_list *l, size_t i, const char **p,
     size_t *len)
 {

@@ -10,6 +10,7 @@
 #define RG_SNAPSHOT_H
 
 #include "roachgate.h"
+#include "tokenpage.h"
 
 /*
  * The per-worker cluster snapshot (snapshot.c): for each node, what a
@@ -38,12 +39,28 @@ void	rg_snap_add(struct rg_snap_list *, const struct rg_buf *,
 	    const void *, size_t);
 
 /*
+ * One item per row of q, written by write(j, q, row, node id) as a
+ * standalone value; keycol >= 0 is the column whose text is the key.
+ */
+void	rg_snap_add_rows(struct rg_snap_list *, struct rg_query *, int32_t,
+	    void (*)(struct rg_json *, struct rg_query *, int, int32_t), int);
+
+/*
  * The node's copy of that kind if one is at most snapshot_max_age_ms old,
  * else NULL (the caller reads live): never waits.  A miss starts a
  * background refresh (single flight per node and kind); a hit keeps the
  * copy refreshed by the timer while requests use it.
  */
 const struct rg_snap_list	*rg_snapshot_get(int, int32_t);
+
+/*
+ * Every node of a token page from the snapshot: lists[i] for node i of
+ * the page's order, the page cut from their lengths (or, with a key,
+ * from the length of each list's run of that key, which starts at
+ * first[i] in by_key).  0, and nothing cut, if a node has no usable copy.
+ */
+int	rg_snapshot_tokenpage(struct rg_tokenpage *, int,
+	    const struct rg_snap_list **, const void *, size_t, size_t *);
 
 /* Item i of a list. */
 void	rg_snap_item(const struct rg_snap_list *, size_t, const char **,
