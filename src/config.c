@@ -53,6 +53,10 @@ static const struct {
 	    1, 3600000 },
 	{ "login_throttle_max_ms", offsetof(struct rg_config, throttle_max_ms),
 	    1, 86400000 },
+	{ "snapshot_max_age_ms", offsetof(struct rg_config,
+	    snapshot_max_age_ms), 0, 3600000 },
+	{ "snapshot_max_sessions", offsetof(struct rg_config,
+	    snapshot_max_sessions), 0, 1000000 },
 };
 
 void
@@ -67,6 +71,8 @@ rg_config_defaults(struct rg_config *cfg)
 	cfg->throttle_after = 5;
 	cfg->throttle_base_ms = 1000;
 	cfg->throttle_max_ms = 300000;
+	cfg->snapshot_max_age_ms = 2000;
+	cfg->snapshot_max_sessions = 5000;
 }
 
 int

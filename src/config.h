@@ -36,6 +36,8 @@ struct rg_config {
 	int64_t		throttle_after;		/* failures before 429 */
 	int64_t		throttle_base_ms;	/* first delay, doubles */
 	int64_t		throttle_max_ms;
+	int64_t		snapshot_max_age_ms;	/* 0: always read live */
+	int64_t		snapshot_max_sessions;	/* per node, else live */
 };
 
 void			 rg_config_defaults(struct rg_config *);

@@ -19,7 +19,9 @@
  * rangeDescriptorInfo plus, after it, the fields later versions added to
  * hot ranges, always written like CockroachDB's hotRangeInfo.  The
  * `node_id` filter is honoured with and without `limit`; an unknown node
- * is 404 `node not found`, as for /nodes/{node_id}/ranges/.
+ * is 404 `node not found`, as for /nodes/{node_id}/ranges/.  When every
+ * node of the page has a fresh copy in the snapshot (snapshot.c), the
+ * page is cut from memory, from items hot_item_write() encoded once.
  */
 
 #include <math.h>
@@ -32,18 +34,19 @@
 #include "json.h"
 #include "params.h"
 #include "rangeinfo.h"
+#include "snapshot.h"
 #include "tokenpage.h"
 
-#define HOT_MAX_PER_NODE	128
-
 int	rg_hot_ranges(struct http_request *);
+
+struct hot_ep;
 
 static int	hot_start(struct http_request *);
 static int	hot_wait(struct http_request *);
 static int	hot_node_param(struct http_request *, int32_t *);
 static void	hot_prepare(struct rg_query *, const struct rg_node *,
 		    const char *, const char *, void *);
-static void	hot_ranges_write(struct rg_json *, struct rg_tokenpage *,
+static void	hot_ranges_write(struct rg_json *, struct hot_ep *,
 		    struct rg_fanout *);
 static void	hot_item_write(struct rg_json *, struct rg_query *, int,
 		    int32_t);
@@ -61,7 +64,10 @@ static struct http_state	states[] = {
 #define HOT_WAIT	1
 
 struct hot_ep {
-	struct rg_tokenpage	tp;
+	struct rg_tokenpage		 tp;
+	int				 snap;	/* lists[k]: node k's */
+	const struct rg_snap_list	*lists[RG_PAGE_MAXNODES];
+	size_t				 first[RG_PAGE_MAXNODES];
 };
 
 enum {
@@ -69,7 +75,7 @@ enum {
 	C_TABLE, C_INDEX, C_DATABASE, C_SCHEMA, C_WPS, C_RPS, C_WBPS, C_RBPS
 };
 
-static const char	hot_sql[] =
+const char	rg_hot_sql[] =
     "SELECT range_id, start_key, end_key, queries_per_second,"
     " leaseholder_name, replica_names, table_name, index_name,"
     " database_name, schema_name, writes_per_second, reads_per_second,"
@@ -115,8 +121,11 @@ hot_start(struct http_request *req)
 	kore_free(ctx->ep);
 	ctx->ep = ep = kore_calloc(1, sizeof(*ep));
 	rg_tokenpage_init(&ep->tp, "hot ranges", limit, &tok, ids, n,
-	    HOT_MAX_PER_NODE);
-	rg_tokenpage_start(&ep->tp, &ctx->fan, req, hot_prepare, ep);
+	    RG_HOT_MAX_PER_NODE);
+	ep->snap = rg_snapshot_tokenpage(&ep->tp, RG_SNAP_HOT, ep->lists,
+	    NULL, 0, ep->first);
+	if (!ep->snap)
+		rg_tokenpage_start(&ep->tp, &ctx->fan, req, hot_prepare, ep);
 	rg_buf_free(&tok);
 
 	req->fsm_state = HOT_WAIT;
@@ -167,12 +176,21 @@ out:
 	return (status);
 }
 
+/* The snapshot's encoding: one hot_item_write() object per row. */
+int
+rg_hot_snap_encode(struct rg_query *q, const struct rg_node *node,
+    struct rg_snap_list *list)
+{
+	rg_snap_add_rows(list, q, node->id, hot_item_write, -1);
+	return (0);
+}
+
 static void
 hot_prepare(struct rg_query *q, const struct rg_node *node,
     const char *offset, const char *count, void *arg)
 {
 	(void)arg;
-	rg_query_prepare(q, node, hot_sql);
+	rg_query_prepare(q, node, rg_hot_sql);
 	rg_query_param(q, count, -1, 0);
 	rg_query_param(q, offset, -1, 0);
 }
@@ -195,7 +213,7 @@ hot_wait(struct http_request *req)
 	rg_buf_init(&msg);
 	rg_json_init(&j, &body);
 	rg_json_object_open(&j, NULL);
-	hot_ranges_write(&j, &ep->tp, &ctx->fan);
+	hot_ranges_write(&j, ep, &ctx->fan);
 
 	any = 0;
 	n = rg_tokenpage_nparts(&ep->tp);
@@ -234,12 +252,13 @@ struct part_key {
  * twice (only a hand-made token can do that) keeps its last list.
  */
 static void
-hot_ranges_write(struct rg_json *j, struct rg_tokenpage *tp,
-    struct rg_fanout *fan)
+hot_ranges_write(struct rg_json *j, struct hot_ep *ep, struct rg_fanout *fan)
 {
+	struct rg_tokenpage		*tp = &ep->tp;
 	struct rg_tokenpage_part	 p;
 	struct part_key			*keys;
-	size_t				 k, n, m;
+	const char			*item;
+	size_t				 k, n, m, len;
 	int				 r;
 	char				 name[16];
 
@@ -262,8 +281,15 @@ hot_ranges_write(struct rg_json *j, struct rg_tokenpage *tp,
 		rg_tokenpage_part(tp, fan, keys[k].k, &p);
 		(void)snprintf(name, sizeof(name), "%d", (int)p.node);
 		rg_json_array_open(j, name);
-		for (r = 0; r < p.nrows; r++)
-			hot_item_write(j, p.q, p.row + r, p.node);
+		for (r = 0; r < p.nrows; r++) {
+			if (!ep->snap) {
+				hot_item_write(j, p.q, p.row + r, p.node);
+				continue;
+			}
+			rg_snap_item(ep->lists[keys[k].k], (size_t)(p.row + r),
+			    &item, &len);
+			rg_json_raw(j, NULL, item, len);
+		}
 		rg_json_array_close(j);
 	}
 	rg_json_object_close(j);

@@ -5,7 +5,9 @@
  * configuration; only the nodes of the page are asked for their
  * roachgate.node_status row, all at once.  A node that does not answer
  * is still listed with what the configuration tells (id, addresses from
- * its connection string, attrs, locality) and its liveness.
+ * its connection string, attrs, locality) and its liveness.  Nodes with
+ * a fresh copy in the snapshot (snapshot.c) are written from memory when
+ * the whole page has one.
  */
 
 #include <math.h>
@@ -19,13 +21,21 @@
 #include "json.h"
 #include "paginate.h"
 #include "params.h"
+#include "snapshot.h"
 
 int	rg_nodes(struct http_request *);
+
+struct nodes_page;
 
 static int	nodes_start(struct http_request *);
 static int	nodes_wait(struct http_request *);
 static void	node_write(struct rg_json *, const struct rg_node *,
 		    struct rg_query *);
+static void	node_fields_write(struct rg_json *, const struct rg_node *,
+		    struct rg_query *);
+static void	node_snap_write(struct rg_json *, const struct rg_node *,
+		    const struct rg_snap_list *);
+static int	nodes_snapshot(struct nodes_page *, size_t);
 static void	addr_write(struct rg_json *, const char *,
 		    const struct rg_node *, struct rg_query *, int);
 static void	attrs_write(struct rg_json *, const char *);
@@ -44,12 +54,12 @@ static struct http_state	states[] = {
 #define NODES_WAIT	1
 
 /* One row per metric (or one row without any); node columns repeat. */
-#define NODES_SQL \
-	"SELECT s.address, s.sql_address, s.build_tag, s.version_major, " \
-	"s.version_minor, s.version_patch, s.started_at, s.cluster_name, " \
-	"s.total_system_memory, s.num_cpus, s.updated_at, m.name, m.value " \
-	"FROM roachgate.read_node_status() s LEFT JOIN LATERAL " \
-	"unnest(s.metric_names, s.metric_values) AS m(name, value) ON true"
+const char	rg_nodes_sql[] =
+	"SELECT s.address, s.sql_address, s.build_tag, s.version_major, "
+	"s.version_minor, s.version_patch, s.started_at, s.cluster_name, "
+	"s.total_system_memory, s.num_cpus, s.updated_at, m.name, m.value "
+	"FROM roachgate.read_node_status() s LEFT JOIN LATERAL "
+	"unnest(s.metric_names, s.metric_values) AS m(name, value) ON true";
 
 enum {
 	C_ADDRESS, C_SQL_ADDRESS, C_BUILD_TAG, C_MAJOR, C_MINOR, C_PATCH,
@@ -60,6 +70,8 @@ enum {
 struct nodes_page {
 	size_t		first;		/* index in rg_cfg.nodes */
 	int64_t		next;
+	int		snap;		/* from the snapshot: lists */
+	const struct rg_snap_list	*lists[RG_MAX_NODES];
 };
 
 struct metric {
@@ -113,9 +125,14 @@ nodes_start(struct http_request *req)
 	ctx->ep = pg;
 
 	ctx->fan.n = sp.end - sp.start;
+	if (ctx->fan.n > 0 && nodes_snapshot(pg, ctx->fan.n)) {
+		/* Served from memory: the fan-out's queries stay idle. */
+		req->fsm_state = NODES_WAIT;
+		return (HTTP_STATE_CONTINUE);
+	}
 	for (i = 0; i < ctx->fan.n; i++) {
 		rg_query_prepare(&ctx->fan.q[i], &rg_cfg.nodes[sp.start + i],
-		    NODES_SQL);
+		    rg_nodes_sql);
 	}
 	if (ctx->fan.n > 0)
 		rg_fanout_start(&ctx->fan, req, rg_cfg.node_timeout_ms);
@@ -133,7 +150,7 @@ nodes_wait(struct http_request *req)
 	struct rg_buf		 body;
 	size_t			 i;
 
-	if (ctx->fan.n > 0 && !rg_fanout_poll(&ctx->fan))
+	if (ctx->fan.n > 0 && !pg->snap && !rg_fanout_poll(&ctx->fan))
 		return (HTTP_STATE_RETRY);
 
 	rg_buf_init(&body);
@@ -149,8 +166,12 @@ nodes_wait(struct http_request *req)
 		 */
 		rg_json_array_open(&j, "nodes");
 		for (i = 0; i < ctx->fan.n; i++) {
-			node_write(&j, &rg_cfg.nodes[pg->first + i],
-			    &ctx->fan.q[i]);
+			if (pg->snap)
+				node_snap_write(&j,
+				    &rg_cfg.nodes[pg->first + i], pg->lists[i]);
+			else
+				node_write(&j, &rg_cfg.nodes[pg->first + i],
+				    &ctx->fan.q[i]);
 		}
 		rg_json_array_close(&j);
 	}
@@ -163,15 +184,78 @@ nodes_wait(struct http_request *req)
 	return (HTTP_STATE_COMPLETE);
 }
 
+/* The page's nodes from the snapshot: 1 if every one has a copy. */
+static int
+nodes_snapshot(struct nodes_page *pg, size_t n)
+{
+	size_t		i;
+
+	for (i = 0; i < n; i++) {
+		pg->lists[i] = rg_snapshot_get(RG_SNAP_STATUS,
+		    rg_cfg.nodes[pg->first + i].id);
+		if (pg->lists[i] == NULL || pg->lists[i]->n != 1)
+			return (0);
+	}
+	pg->snap = 1;
+	return (1);
+}
+
+/* The snapshot's encoding of a node: node_fields_write's open object. */
+int
+rg_nodes_snap_encode(struct rg_query *q, const struct rg_node *n,
+    struct rg_snap_list *list)
+{
+	struct rg_buf	buf;
+	struct rg_json	j;
+
+	rg_buf_init(&buf);
+	rg_json_init(&j, &buf);
+	rg_json_object_open(&j, NULL);
+	node_fields_write(&j, n, q);
+	rg_snap_add(list, &buf, NULL, 0);
+	rg_buf_free(&buf);
+	return (0);
+}
+
+/* liveness_status is the worker's view now, as on the live path. */
+static void
+node_snap_write(struct rg_json *j, const struct rg_node *n,
+    const struct rg_snap_list *list)
+{
+	struct rg_buf	 buf;
+	const char	*p;
+	size_t		 len;
+
+	rg_buf_init(&buf);
+	rg_snap_item(list, 0, &p, &len);
+	rg_buf_append(&buf, p, len);
+	rg_buf_appendf(&buf, ",\"liveness_status\":%d}",
+	    rg_liveness_status(n->id));
+	rg_json_raw(j, NULL, (const char *)buf.data, buf.len);
+	rg_buf_free(&buf);
+}
+
 /* nodeStatus (api_v2_ranges.go), fields in declaration order. */
 static void
 node_write(struct rg_json *j, const struct rg_node *n, struct rg_query *q)
+{
+	rg_json_object_open(j, NULL);
+	node_fields_write(j, n, q);
+
+	/* After the query: this request's answer (or silence) counts. */
+	rg_json_int(j, "liveness_status", rg_liveness_status(n->id));
+	rg_json_object_close(j);
+}
+
+/* Every nodeStatus field but the last, liveness_status. */
+static void
+node_fields_write(struct rg_json *j, const struct rg_node *n,
+    struct rg_query *q)
 {
 	int		ok;
 
 	ok = (q->state == RG_Q_DONE && rg_query_rows(q) > 0);
 
-	rg_json_object_open(j, NULL);
 	rg_json_int(j, "node_id", n->id);
 	addr_write(j, "address", n, q, ok ? C_ADDRESS : -1);
 	attrs_write(j, n->attrs);
@@ -201,10 +285,6 @@ node_write(struct rg_json *j, const struct rg_node *n, struct rg_query *q)
 			rg_json_int(j, "updated_at",
 			    col_int(q, C_UPDATED_AT, 64));
 	}
-
-	/* After the query: this request's answer (or silence) counts. */
-	rg_json_int(j, "liveness_status", rg_liveness_status(n->id));
-	rg_json_object_close(j);
 }
 
 /* util.UnresolvedAddr: both fields always present (non-nullable). */

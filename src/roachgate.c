@@ -12,6 +12,7 @@
 #include <kore/seccomp.h>
 
 #include "roachgate.h"
+#include "snapshot.h"
 
 #define CONFIG_DEFAULT	"conf/cluster.conf"
 
@@ -117,6 +118,7 @@ kore_worker_configure(void)
 	rg_liveness_init();
 	rg_auth_init();
 	rg_sampler_init();
+	rg_snapshot_init();
 }
 
 const struct rg_node *

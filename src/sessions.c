@@ -15,6 +15,8 @@
  * answer stays 200.  Sessions are serverpb.Session with the v21.1 field
  * list and gogoproto's JSON rules: zero scalars omitted, non-nullable
  * times always written, `active_txn` a pointer (omitted when NULL).
+ * When every node of the page has a fresh copy in the snapshot
+ * (snapshot.c), the page is cut from memory instead.
  */
 
 #include <math.h>
@@ -25,14 +27,19 @@
 #include "json.h"
 #include "params.h"
 #include "rangeinfo.h"
+#include "snapshot.h"
 #include "tokenpage.h"
 
 int	rg_sessions(struct http_request *);
+
+struct sessions_ep;
 
 static int	sessions_start(struct http_request *);
 static int	sessions_wait(struct http_request *);
 static void	sessions_prepare(struct rg_query *, const struct rg_node *,
 		    const char *, const char *, void *);
+static void	session_snap_write(struct rg_json *, struct sessions_ep *,
+		    size_t, int);
 static void	session_write(struct rg_json *, struct rg_query *, int,
 		    int32_t);
 static void	query_write(struct rg_json *, struct rg_query *, int);
@@ -57,6 +64,9 @@ static struct http_state	states[] = {
 
 struct sessions_ep {
 	struct rg_tokenpage	tp;
+	int			snap;		/* from lists[k], node k's */
+	const struct rg_snap_list	*lists[RG_PAGE_MAXNODES];
+	size_t			first[RG_PAGE_MAXNODES];	/* in by_key */
 	int			filter;		/* username given */
 	size_t			ulen;
 	uint8_t			user[];		/* raw bytes, as Go sees them */
@@ -78,7 +88,7 @@ enum {
  * UTF-8 included) simply matches nothing, as in CockroachDB, instead of
  * failing the query on every node.
  */
-static const char	sessions_sql[] =
+const char	rg_sessions_sql[] =
     "SELECT session_id, username, client_address, application_name, start,"
     " last_active_query, alloc_bytes, max_alloc_bytes,"
     " last_active_query_anon,"
@@ -125,7 +135,12 @@ sessions_start(struct http_request *req)
 		ids[i] = rg_cfg.nodes[i].id;
 	rg_tokenpage_init(&ep->tp, "session list", limit, &tok, ids,
 	    rg_cfg.nnodes, 0);
-	rg_tokenpage_start(&ep->tp, &ctx->fan, req, sessions_prepare, ep);
+	/* A user's sessions are a run of each list's by_key index. */
+	ep->snap = rg_snapshot_tokenpage(&ep->tp, RG_SNAP_SESSIONS,
+	    ep->lists, ep->filter ? ep->user : NULL, ep->ulen, ep->first);
+	if (!ep->snap)
+		rg_tokenpage_start(&ep->tp, &ctx->fan, req, sessions_prepare,
+		    ep);
 
 	rg_buf_free(&user);
 	rg_buf_free(&tok);
@@ -134,13 +149,39 @@ sessions_start(struct http_request *req)
 	return (HTTP_STATE_CONTINUE);
 }
 
+/* The snapshot's encoding: a session_write() object per row, keyed by
+ * the username's bytes (what the filter compares). */
+int
+rg_sessions_snap_encode(struct rg_query *q, const struct rg_node *node,
+    struct rg_snap_list *list)
+{
+	rg_snap_add_rows(list, q, node->id, session_write, C_USER);
+	return (0);
+}
+
+/* Row r of part k's list (through by_key when filtered). */
+static void
+session_snap_write(struct rg_json *j, struct sessions_ep *ep, size_t k,
+    int r)
+{
+	const struct rg_snap_list	*l = ep->lists[k];
+	const char			*item;
+	size_t				 i, len;
+
+	i = (size_t)r;
+	if (ep->filter)
+		i = l->by_key[ep->first[k] + i];
+	rg_snap_item(l, i, &item, &len);
+	rg_json_raw(j, NULL, item, len);
+}
+
 static void
 sessions_prepare(struct rg_query *q, const struct rg_node *node,
     const char *offset, const char *count, void *arg)
 {
 	struct sessions_ep	*ep = arg;
 
-	rg_query_prepare(q, node, sessions_sql);
+	rg_query_prepare(q, node, rg_sessions_sql);
 	if (ep->filter)
 		rg_query_param(q, ep->user, (int)ep->ulen, 1);
 	else
@@ -175,7 +216,10 @@ sessions_wait(struct http_request *req)
 		for (r = 0; !p.failed && r < p.nrows; r++) {
 			if (!any++)
 				rg_json_array_open(&j, "sessions");
-			session_write(&j, p.q, p.row + r, p.node);
+			if (ep->snap)
+				session_snap_write(&j, ep, k, p.row + r);
+			else
+				session_write(&j, p.q, p.row + r, p.node);
 		}
 	}
 	if (any)

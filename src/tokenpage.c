@@ -22,6 +22,7 @@
 
 static void	tp_rows(struct rg_tokenpage *, size_t, int64_t *, int64_t *);
 static int64_t	tp_length(struct rg_tokenpage *, struct rg_fanout *, size_t);
+static void	tp_cut(struct rg_tokenpage *);
 
 void
 rg_tokenpage_params(struct http_request *req, int64_t *limit,
@@ -55,6 +56,7 @@ rg_tokenpage_init(struct rg_tokenpage *tp, const char *what, int64_t limit,
 	tp->limit = limit > 0 ? limit : 0;
 	tp->cap = cap > 0 ? cap : 0;
 	tp->done = 0;
+	tp->mem = 0;
 	tp->nspan = 0;
 	rg_page_state_init(&tp->st);
 
@@ -159,6 +161,43 @@ rg_tokenpage_poll(struct rg_tokenpage *tp, struct rg_fanout *fan)
 
 	for (i = 0; i < tp->n; i++)
 		tp->len[i] = tp_length(tp, fan, i);
+	tp_cut(tp);
+	return (1);
+}
+
+size_t
+rg_tokenpage_nodes(const struct rg_tokenpage *tp)
+{
+	return (tp->n);
+}
+
+int32_t
+rg_tokenpage_id(const struct rg_tokenpage *tp, size_t i)
+{
+	return ((int32_t)tp->ids[i]);
+}
+
+void
+rg_tokenpage_lengths(struct rg_tokenpage *tp, const int64_t *lens)
+{
+	size_t		i;
+
+	for (i = 0; i < tp->n; i++) {
+		tp->slot[i] = -1;
+		tp->first[i] = 0;
+		tp->len[i] = lens[i];
+		if (tp->cap > 0 && tp->len[i] > tp->cap)
+			tp->len[i] = tp->cap;
+	}
+	tp->mem = 1;
+	tp_cut(tp);
+}
+
+/* The page from the lengths: the `next` state and one span per node. */
+static void
+tp_cut(struct rg_tokenpage *tp)
+{
+	size_t		i;
 
 	if (tp->limit > 0) {
 		(void)rg_page_collect(&tp->st, tp->limit, tp->ids, tp->len,
@@ -175,7 +214,6 @@ rg_tokenpage_poll(struct rg_tokenpage *tp, struct rg_fanout *fan)
 	}
 
 	tp->done = 1;
-	return (1);
 }
 
 size_t
@@ -196,6 +234,11 @@ rg_tokenpage_part(struct rg_tokenpage *tp, struct rg_fanout *fan, size_t k,
 	p->q = NULL;
 	p->row = 0;
 	p->nrows = 0;
+	if (tp->mem && sp->error == 0) {
+		p->row = (int)sp->start;
+		p->nrows = (int)(sp->end - sp->start);
+		return;
+	}
 	if (sp->error != 0 || tp->slot[k] < 0)
 		return;
 

@@ -52,6 +52,7 @@ struct rg_tokenpage {
 	int64_t			limit;		/* 0: no pagination */
 	int64_t			cap;		/* list length cap, 0: none */
 	int			done;
+	int			mem;		/* lists from memory */
 	struct rg_page_state	st;		/* becomes `next` */
 	size_t			n;		/* nodes asked, in order */
 	uint32_t		ids[RG_PAGE_MAXNODES];
@@ -82,6 +83,16 @@ void	rg_tokenpage_init(struct rg_tokenpage *, const char *, int64_t,
 
 void	rg_tokenpage_start(struct rg_tokenpage *, struct rg_fanout *,
 	    struct http_request *, rg_tokenpage_prepare, void *);
+
+/*
+ * Instead of rg_tokenpage_start(): every node's whole list is in memory
+ * (the snapshot), lens[i] long for node i of the state's order (ids, or
+ * rg_tokenpage_id()).  The page is cut at once; a part's row then indexes
+ * that list and its q is NULL.
+ */
+void	rg_tokenpage_lengths(struct rg_tokenpage *, const int64_t *);
+size_t	rg_tokenpage_nodes(const struct rg_tokenpage *);
+int32_t	rg_tokenpage_id(const struct rg_tokenpage *, size_t);
 
 /* 1 once every node answered or failed and the page is cut, else 0. */
 int	rg_tokenpage_poll(struct rg_tokenpage *, struct rg_fanout *);

@@ -8,10 +8,14 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
 from fixture import shared_fixture_server  # noqa: E402
 from rgtest import Server  # noqa: E402
 
-# Short node timeouts and sampling keep failure tests quick.
+# Short node timeouts and sampling keep failure tests quick.  The live
+# cluster's tests compare answers with statistics read at the same moment
+# (a session just opened, a node just stopped), so they read live
+# (snapshot_max_age_ms 0); test_snapshot.py covers the snapshot.
 EXTRA_CONF = """\
 node_timeout_ms 1500
 sample_interval_ms 1000
+snapshot_max_age_ms 0
 """
 
 

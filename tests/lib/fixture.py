@@ -174,7 +174,10 @@ def shared_fixture_server(base):
         dbs = shared_fixture(base)
         s = FixtureServer(base, "fixture", {
             i + 1: (db, "n%d" % (i + 1)) for i, db in enumerate(dbs)},
-            attrs=ATTRS, locality=LOCALITY)
+            attrs=ATTRS, locality=LOCALITY,
+            # Live reads: tests block a node and expect its error at once
+            # (tests/e2e/test_snapshot.py compares the snapshot with this).
+            extra_conf="node_timeout_ms 1500\nsnapshot_max_age_ms 0\n")
         s.start()
         atexit.register(s.stop)
         _shared["server"] = s
