@@ -1,5 +1,6 @@
 /*
- * GET /api/v2/nodes/ (behaviour.md 1.2, issue 5 item 1).  Every
+ * GET /api/v2/nodes/ (src/REFERENCE.md, "GET /nodes/"; issue 5 item 1).
+ * Every
  * configured node in ascending id order, offset-paginated over the
  * configuration; only the nodes of the page are asked for their
  * roachgate.node_status row, all at once.  A node that does not answer
@@ -138,10 +139,14 @@ nodes_wait(struct http_request *req)
 	rg_buf_init(&body);
 	rg_json_init(&j, &body);
 	rg_json_object_open(&j, NULL);
-	if (ctx->fan.n == 0) {
+	if (rg_cfg.nnodes == 0) {
 		/* A nil slice in Go. */
 		rg_json_null(&j, "nodes");
 	} else {
+		/*
+		 * simplePaginate slices a non-nil slice: past the end it
+		 * is empty, not nil, so Go writes [] (as /nodes/1/ranges/).
+		 */
 		rg_json_array_open(&j, "nodes");
 		for (i = 0; i < ctx->fan.n; i++) {
 			node_write(&j, &rg_cfg.nodes[pg->first + i],

@@ -1,5 +1,5 @@
 """Logins, sessions, logout and the admin authentication hook (issue 4;
-behaviour.md section 2, design.md section 3), end to end over verified
+src/REFERENCE.md, "Login, logout and sessions"), end to end over verified
 TLS against the demo cluster.  The database is manipulated directly
 (psycopg2, as the superuser) to create roles, expire sessions and grant
 or revoke the admin role while a session is live."""

@@ -1,4 +1,5 @@
-"""GET /api/v2/nodes/ (behaviour.md 1.2, issue 5 item 1): every configured
+"""GET /api/v2/nodes/ (src/REFERENCE.md, "GET /nodes/"; issue 5 item 1):
+every configured
 node, ascending id, offset pagination, liveness; over verified TLS with a
 logged-in admin.  The demo cluster (primary n1, standbys n2, n3) and the
 fixture provider (5 nodes) both serve."""
