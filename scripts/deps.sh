@@ -6,7 +6,7 @@ set -eu
 run="build-essential pkg-config kore libssl-dev libpq-dev openssl
      postgresql-15 postgresql-client-15 curl iproute2 procps passwd"
 test="$run check clang libclang-rt-14-dev python3 python3-pytest
-      python3-psycopg2 git systemd util-linux"
+      python3-psycopg2 python3-yaml git systemd util-linux"
 bench="$test wrk valgrind nginx-light"
 
 case "${1:-run}" in

@@ -69,7 +69,8 @@ events_start(struct http_request *req)
 	rg_offpage_parse(req, &er->pg);
 
 	/* An exact match on "eventType"; empty is no filter.  A value the
-	 * validator refuses (control bytes) matches no event. */
+	 * validator refuses (not an event type's [A-Za-z0-9_.], or longer
+	 * than 64 bytes) matches no event, without asking. */
 	rg_buf_init(&er->type);
 	r = rg_param(req, "type", &er->type);
 	er->none = (r == RG_PARAM_INVALID);

@@ -18,5 +18,6 @@ SET LOCAL search_path = pg_catalog;
 \ir ../common/80_readers.sql
 \ir ../common/85_api.sql
 \ir 87_eventlog.sql
+\ir 88_table_details.sql
 \ir 90_grants.sql
 COMMIT;
