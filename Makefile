@@ -17,6 +17,9 @@ OBJDIR		:= $(BUILD)/obj
 
 SRCS		:= $(wildcard src/*.c)
 OBJS		:= $(SRCS:src/%.c=$(OBJDIR)/%.o)
+# The console (src/console.c serves it): assets/* as C, kodev's names.
+ASSETS		:= $(sort $(wildcard assets/*))
+ASSETS_OBJ	:= $(OBJDIR)/rg_assets.o
 
 PG_INC		:= $(shell pg_config --includedir 2>/dev/null || \
 		    echo /usr/include/postgresql)
@@ -49,11 +52,19 @@ $(OBJDIR)/%.o: src/%.c $(wildcard src/*.h) $(KORE)
 	@echo "CC $<"
 	@$(CC) $(CFLAGS) -c $< -o $@
 
+$(OBJDIR)/rg_assets.c: $(ASSETS) scripts/assets.sh
+	@mkdir -p $(OBJDIR)
+	@echo "ASSETS $@"
+	@scripts/assets.sh $@ $(ASSETS)
+
+$(ASSETS_OBJ): $(OBJDIR)/rg_assets.c
+	@$(CC) $(CFLAGS) -c $< -o $@
+
 # Linked beside and renamed: a running server or test never sees a
 # half-written module.
-$(MODULE): $(OBJS)
+$(MODULE): $(OBJS) $(ASSETS_OBJ)
 	@echo "LD $@"
-	@$(CC) $(OBJS) $(LDFLAGS) -o $@.tmp && mv -f $@.tmp $@
+	@$(CC) $(OBJS) $(ASSETS_OBJ) $(LDFLAGS) -o $@.tmp && mv -f $@.tmp $@
 
 module: deps $(MODULE)
 
