@@ -68,8 +68,10 @@ $(MODULE): $(OBJS) $(ASSETS_OBJ)
 
 module: deps $(MODULE)
 
+# FIXTURE=nodes=9,ranges=1000000,sessions=1000,seed=1: a generated
+# cluster instead of the demo (see scripts/run.sh).
 run: deps module
-	scripts/run.sh
+	FIXTURE='$(FIXTURE)' scripts/run.sh
 
 test: deps-test module
 	scripts/test.sh

@@ -96,6 +96,7 @@
 		switch (e.status) {
 		case 0:
 			return 'The server cannot be reached; retrying.';
+		case 400:
 		case 401:
 			return 'Your session is not valid (it expired or you logged out): please log in.';
 		case 403:
@@ -110,9 +111,12 @@
 		}
 	}
 
-	/* Errors of a view: 401 goes back to the login, others are shown. */
+	/*
+	 * Errors of a view: no valid session (401, or 400 when the cookie
+	 * is missing) goes back to the login, others are shown.
+	 */
 	function failed(source, e) {
-		if (e.status === 401) {
+		if (e.status === 401 || e.status === 400) {
 			showLogin(explain(e));
 			return;
 		}
@@ -202,7 +206,8 @@
 			return el('tr', { 'data-node': String(n.node_id) },
 			    el('th', { scope: 'row', text: 'n' + n.node_id }),
 			    cell(n.address ? n.address.address_field : ''),
-			    cell(n.build_tag || (v.major_val + '.' + v.minor_val)),
+			    cell(n.build_tag || (v.major_val ?
+			        v.major_val + '.' + v.minor_val : '–')),
 			    cell(n.liveness_status === 3 ? up : '–'),
 			    el('td', null, el('span', { class: 'state ' + st.toLowerCase(),
 			        text: st })),
@@ -346,7 +351,7 @@
 				    cell(x.client_address || '–'),
 				    cell(x.start ? duration(now - Date.parse(x.start)) : '–'),
 				    el('td', null, aq ? el('span', { class: 'sql', text: aq.sql }) :
-				        el('span', { class: 'empty', text: 'idle' })),
+				        el('span', { class: 'idle', text: 'idle' })),
 				    cell(aq ? duration(now - Date.parse(aq.start)) : '–'));
 			}));
 		$('sessions-page').textContent = 'Page ' + s.starts.length +
@@ -512,7 +517,8 @@
 				showConsole();
 				return;
 			}
-			showLogin(e.status === 401 ? '' : explain(e));
+			showLogin(e.status === 401 || e.status === 400 ? '' :
+			    explain(e));
 		}
 	}
 

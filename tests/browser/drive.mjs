@@ -52,6 +52,9 @@ async function open() {
 	assert.ok(csp && csp.includes("default-src 'none'") &&
 	    csp.includes("script-src 'self'") && !csp.includes('unsafe'), csp);
 	await page.locator('#login').waitFor({ state: 'visible' });
+	// A first visit is a plain login form, not an error.
+	assert.equal(await page.locator('#msg').isVisible(), false);
+	assert.equal(await page.locator('#banner').isVisible(), false);
 }
 
 async function login(user, pw) {
@@ -158,7 +161,7 @@ const scenarios = {
 		assert.ok(ids2.every((a) => !ids.includes(a)), 'page 2 repeats page 1');
 		await page.locator('#sessions-user').fill('nobody_at_all');
 		await page.getByRole('button', { name: 'Filter' }).click();
-		await page.locator('#sessions-table .empty').waitFor();
+		await page.locator('#sessions-table td.empty').waitFor();
 	},
 
 	async ranges() {
@@ -198,17 +201,18 @@ const scenarios = {
 
 	async forbidden() {
 		await login(env.RG_USER, env.RG_USER_PW);
-		await page.locator('#msg.error').waitFor();
-		assert.match(await page.locator('#msg').innerText(),
-		    /403.*not an admin/);
+		await page.waitForFunction(() => /403.*not an admin/.test(
+		    document.querySelector('#msg').textContent));
+		assert.equal(await page.locator('#nodes-table tbody tr[data-node]')
+		    .count(), 0);
 		await shot('forbidden');
 	},
 
 	async unauthorized() {
 		await login(env.RG_ADMIN, 'not the password');
-		await page.locator('#msg.error').waitFor();
-		assert.match(await page.locator('#msg').innerText(),
-		    /Wrong user name or password \(401\)/);
+		await page.waitForFunction(() => /Wrong user name or password \(401\)/
+		    .test(document.querySelector('#msg').textContent));
+		assert.equal(await page.locator('#login').isVisible(), true);
 	},
 
 	// A stopped standby: its banner, and the page still shows the rest.
