@@ -432,6 +432,7 @@
 
 	async function login(ev) {
 		ev.preventDefault();
+		message('');
 		const f = $('login-form');
 		const user = $('username').value;
 		const body = new URLSearchParams({ username: user,

@@ -215,6 +215,25 @@ const scenarios = {
 		assert.equal(await page.locator('#login').isVisible(), true);
 	},
 
+	// Failed logins from this address are throttled: the 429 message
+	// names the wait; after it, a good login works (and resets the count).
+	async throttled() {
+		await open();
+		const msg = () => page.locator('#msg').innerText();
+		for (let i = 0; i < 12 && !/429/.test(await msg()); i++) {
+			await page.getByLabel('User name').fill('console_nobody');
+			await page.getByLabel('Password').fill('wrong ' + i);
+			await page.getByRole('button', { name: 'Log in' }).click();
+			await page.waitForFunction(() => /\((401|429)\)/.test(
+			    document.querySelector('#msg').textContent));
+		}
+		const m = (await msg()).match(/\(429\): try again in (\d+) seconds/);
+		assert.ok(m, await msg());
+		await shot('throttled');
+		await page.waitForTimeout(1000 * Number(m[1]) + 500);
+		await loginAdmin();
+	},
+
 	// A stopped standby: its banner, and the page still shows the rest.
 	async 'banner-on'() {
 		await loginAdmin();

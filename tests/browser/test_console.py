@@ -46,6 +46,10 @@ def test_non_admin_sees_403(drive):
     drive("forbidden")
 
 
+def test_throttled_login_message(drive):
+    drive("throttled")
+
+
 def test_hammered_table_is_the_top_bar(demo, drive):
     conn = psycopg2.connect(demo.superuser_dsn(1))
     conn.autocommit = True
