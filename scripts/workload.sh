@@ -9,7 +9,7 @@
 #     (report.pgbench, always an active query),
 # each one client at WORKLOAD_RATE transactions per second (default 5;
 # the report runs back to back), as demo_user over loopback. Tables:
-# pgbench_* and movr.* in the roachgate database: 30 relations with
+# pgbench_* and movr.* in the roachgate database: about 30 relations with
 # their indexes, 20 or more of them with load on some node.
 #
 #   workload.sh RUNDIR start|stop|status
