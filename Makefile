@@ -17,6 +17,9 @@ OBJDIR		:= $(BUILD)/obj
 
 SRCS		:= $(wildcard src/*.c)
 OBJS		:= $(SRCS:src/%.c=$(OBJDIR)/%.o)
+# The console (src/console.c serves it): assets/* as C, kodev's names.
+ASSETS		:= $(sort $(wildcard assets/*))
+ASSETS_OBJ	:= $(OBJDIR)/rg_assets.o
 
 PG_INC		:= $(shell pg_config --includedir 2>/dev/null || \
 		    echo /usr/include/postgresql)
@@ -49,16 +52,26 @@ $(OBJDIR)/%.o: src/%.c $(wildcard src/*.h) $(KORE)
 	@echo "CC $<"
 	@$(CC) $(CFLAGS) -c $< -o $@
 
+$(OBJDIR)/rg_assets.c: $(ASSETS) scripts/assets.sh
+	@mkdir -p $(OBJDIR)
+	@echo "ASSETS $@"
+	@scripts/assets.sh $@ $(ASSETS)
+
+$(ASSETS_OBJ): $(OBJDIR)/rg_assets.c
+	@$(CC) $(CFLAGS) -c $< -o $@
+
 # Linked beside and renamed: a running server or test never sees a
 # half-written module.
-$(MODULE): $(OBJS)
+$(MODULE): $(OBJS) $(ASSETS_OBJ)
 	@echo "LD $@"
-	@$(CC) $(OBJS) $(LDFLAGS) -o $@.tmp && mv -f $@.tmp $@
+	@$(CC) $(OBJS) $(ASSETS_OBJ) $(LDFLAGS) -o $@.tmp && mv -f $@.tmp $@
 
 module: deps $(MODULE)
 
+# FIXTURE=nodes=9,ranges=1000000,sessions=1000,seed=1: a generated
+# cluster instead of the demo (see scripts/run.sh).
 run: deps module
-	scripts/run.sh
+	FIXTURE='$(FIXTURE)' scripts/run.sh
 
 test: deps-test module
 	scripts/test.sh

@@ -6,7 +6,8 @@ set -eu
 run="build-essential pkg-config kore libssl-dev libpq-dev openssl
      postgresql-15 postgresql-client-15 curl iproute2 procps passwd"
 test="$run check clang libclang-rt-14-dev python3 python3-pytest
-      python3-psycopg2 python3-yaml git systemd util-linux"
+      python3-psycopg2 git systemd python3-yaml util-linux chromium nodejs
+      libnss3-tools"
 bench="$test wrk valgrind nginx-light"
 
 case "${1:-run}" in
@@ -23,6 +24,12 @@ for p in $want; do
 		missing="$missing $p"
 	fi
 done
+
+# The browser tests need npm: Debian's package, or the one a nodejs
+# from elsewhere bundles (and then provides).
+case " $want " in
+*" nodejs "*) command -v npm >/dev/null || missing="$missing npm" ;;
+esac
 
 [ -z "$missing" ] && exit 0
 

@@ -5,6 +5,9 @@
 #   3. SQL tests of the status catalog on a real primary + standbys
 #   4. end-to-end tests: the real server over TLS, sandboxed, in front
 #      of a real cluster
+#   5. browser tests of the console: Debian's chromium driven by
+#      playwright-core (npm, into build/npm), against the demo over TLS;
+#      screenshots in build/browser/
 # Environment: FUZZ_SECONDS (default 10 per target), PYTEST_ARGS.
 set -u
 
@@ -74,6 +77,13 @@ rc=$?
 count_pytest "$logs/pytest.log"
 if [ $rc -ne 0 ] && [ $rc -ne 1 ]; then
 	# Interrupted, internal error or no tests collected.
+	failed=$((failed + 1))
+fi
+
+stage browser /usr/bin/python3 -m pytest -p no:cacheprovider -rfE tests/browser
+rc=$?
+count_pytest "$logs/browser.log"
+if [ $rc -ne 0 ] && [ $rc -ne 1 ]; then
 	failed=$((failed + 1))
 fi
 

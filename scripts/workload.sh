@@ -3,8 +3,14 @@
 # ranges and sessions are never empty:
 #   - pgbench's TPC-B-like writes on the primary (node 1),
 #   - pgbench's read-only selects through the first standby (node 2),
-# each one client at WORKLOAD_RATE transactions per second (default 5),
-# as demo_user over loopback. Tables: pgbench_* in the roachgate database.
+#   - the movr demo dataset (sql/demo/movr.sql, loaded once): its writes
+#     on the primary (sql/demo/writes.pgbench), its reads on every
+#     standby (reads.pgbench), and a slow report on the last standby
+#     (report.pgbench, always an active query),
+# each one client at WORKLOAD_RATE transactions per second (default 5;
+# the report runs back to back), as demo_user over loopback. Tables:
+# pgbench_* and movr.* in the roachgate database: about 30 relations with
+# their indexes, 20 or more of them with load on some node.
 #
 #   workload.sh RUNDIR start|stop|status
 #
@@ -13,6 +19,7 @@ set -eu
 
 PGBIN=${PGBIN:-/usr/lib/postgresql/15/bin}
 RATE=${WORKLOAD_RATE:-5}
+TOP=$(cd "$(dirname "$0")/.." && pwd)
 
 die() {
 	echo "workload.sh: $*" >&2
@@ -42,7 +49,7 @@ start_one() {
 		return 0
 	fi
 	PGPASSFILE=$WDIR/.pgpass PGAPPNAME=pgbench-$name "$PGBIN/pgbench" \
-	    -h 127.0.0.1 -p "$port" -U demo_user -n -c 1 -R "$RATE" \
+	    -h 127.0.0.1 -p "$port" -U demo_user -n -c 1 ${RATE:+-R "$RATE"} \
 	    -T 315360000 "$@" "$ROACHGATE_DB" >"$WDIR/$name.log" 2>&1 </dev/null &
 	echo $! >"$pidf"
 }
@@ -79,17 +86,22 @@ init_tables() {
 	fi
 	psql_admin -c "GRANT SELECT, INSERT, UPDATE ON pgbench_accounts,
 	    pgbench_branches, pgbench_tellers, pgbench_history TO demo_user"
-	# The reader starts on a standby: wait until the grant has replayed.
-	if [ "${PG_NODES:-1}" -ge 2 ]; then
+	psql_admin -f "$TOP/sql/demo/movr.sql" >"$WDIR/movr.log" 2>&1 ||
+	    die "loading sql/demo/movr.sql failed, see $WDIR/movr.log"
+	# Readers start on the standbys: wait until the grants have replayed.
+	n=2
+	while [ "$n" -le "${PG_NODES:-1}" ]; do
 		i=0
-		until [ "$(psql_admin -p "$PG_PORT_2" -Atc "SELECT
-		    has_table_privilege('demo_user', 'public.pgbench_branches', 'SELECT')" \
+		until [ "$(psql_admin -p "$(eval echo "\$PG_PORT_$n")" -Atc "SELECT
+		    has_table_privilege('demo_user', 'public.pgbench_branches', 'SELECT')
+		    AND has_table_privilege('demo_user', 'movr.rides', 'SELECT')" \
 		    2>/dev/null)" = t ]; do
 			i=$((i + 1))
-			[ $i -lt 300 ] || die "standby n2 does not catch up"
+			[ $i -lt 300 ] || die "standby n$n does not catch up"
 			sleep 0.1
 		done
-	fi
+		n=$((n + 1))
+	done
 	unset PGPASSFILE
 }
 
@@ -100,16 +112,34 @@ start)
 	(umask 077 && echo "127.0.0.1:*:*:demo_user:$DEMO_USER_PASSWORD" >"$WDIR/.pgpass")
 	init_tables
 	start_one writes "$PG_PORT_1"
+	start_one movr-writes "$PG_PORT_1" -f "$TOP/sql/demo/writes.pgbench"
 	if [ "${PG_NODES:-1}" -ge 2 ]; then
 		start_one reads "$PG_PORT_2" -S
 	fi
+	n=2
+	while [ "$n" -le "${PG_NODES:-1}" ]; do
+		start_one "movr-reads-n$n" "$(eval echo "\$PG_PORT_$n")" \
+		    -f "$TOP/sql/demo/reads.pgbench"
+		n=$((n + 1))
+	done
+	if [ "${PG_NODES:-1}" -ge 2 ]; then
+		RATE='' start_one movr-report \
+		    "$(eval echo "\$PG_PORT_${PG_NODES}")" \
+		    -f "$TOP/sql/demo/report.pgbench"
+	fi
 	;;
 stop)
-	stop_one writes
-	stop_one reads
+	for f in "$WDIR"/*.pid; do
+		[ -e "$f" ] || continue
+		n=${f##*/}
+		stop_one "${n%.pid}"
+	done
 	;;
 status)
-	for n in writes reads; do
+	for f in "$WDIR"/*.pid; do
+		[ -e "$f" ] || continue
+		n=${f##*/}
+		n=${n%.pid}
 		if [ -f "$WDIR/$n.pid" ] && is_ours "$(cat "$WDIR/$n.pid")"; then
 			echo "$n running pid=$(cat "$WDIR/$n.pid")"
 		else

@@ -354,3 +354,11 @@ auth_cookie_line(const char *line, int64_t *id, uint8_t *secret,
 
 	return (-1);
 }
+
+/* For logout.c: the cookie mode reads the same cookie as the hook. */
+int
+rg_session_cookie(struct http_request *req, int64_t *id, uint8_t *secret,
+    size_t *slen)
+{
+	return (auth_cookie(req, id, secret, slen));
+}

@@ -298,6 +298,9 @@ login_created(struct http_request *req)
 
 	login_broadcast(l, RG_MSG_LOGIN_OK, 1);
 	kore_log(LOG_INFO, "login: %s from %s", l->user, l->addr);
+	/* The web console asks for the cookie (cookie.c). */
+	if (rg_session_cookie_mode(req))
+		rg_session_set_cookie(req, tok.data, tok.len);
 	rg_respond_json(req, HTTP_STATUS_OK, &body);
 
 	OPENSSL_cleanse(tok.data, tok.cap);

@@ -57,6 +57,7 @@ logout_start(struct http_request *req)
 	uint8_t		 secret[RG_TOKEN_SECRET_MAX];
 	size_t		 len, slen;
 	int64_t		 id;
+	int		 cookie;
 
 	if (rg_session_post_only(req))
 		return (HTTP_STATE_COMPLETE);
@@ -70,8 +71,18 @@ logout_start(struct http_request *req)
 		return (HTTP_STATE_COMPLETE);
 	}
 
+	/*
+	 * The web console's cookie (cookie.c), expired in the answer;
+	 * without one, "cookie" is undecodable below, as before.
+	 */
+	cookie = 0;
+	if (rg_session_cookie_mode(req)) {
+		rg_session_clear_cookie(req);
+		cookie = rg_session_cookie(req, &id, secret, &slen) == 0;
+	}
+
 	/* CockroachDB answers an undecodable session with a 500. */
-	if (rg_token_decode(hdr, len, &id, secret, &slen) == -1) {
+	if (!cookie && rg_token_decode(hdr, len, &id, secret, &slen) == -1) {
 		rg_respond_internal(req, "logout: undecodable session header");
 		return (HTTP_STATE_COMPLETE);
 	}

@@ -36,4 +36,13 @@ int	rg_session_post_only(struct http_request *);
 /* login.c: per-worker login state (throttle table, login DSN). */
 void	rg_login_init(void);
 
+/* auth.c: the session of the `session` cookie: 0, or -1 if none. */
+int	rg_session_cookie(struct http_request *, int64_t *, uint8_t *,
+	    size_t *);
+
+/* cookie.c: the console's cookie mode (X-Cockroach-API-Session: cookie). */
+int	rg_session_cookie_mode(struct http_request *);
+void	rg_session_set_cookie(struct http_request *, const void *, size_t);
+void	rg_session_clear_cookie(struct http_request *);
+
 #endif /* !RG_SESSION_H */

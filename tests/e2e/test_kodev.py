@@ -222,6 +222,16 @@ def test_kodev_run_serves_tls(app, cluster):
         text = log_of(log)
         assert "privsep: will not chroot" in text
         assert "roachgate: 2 node(s)" in text
+        # The console, from the assets kodev compiled itself.
+        r = subprocess.run(
+            ["curl", "-sS", "-D", "-", "--cacert",
+             os.path.join(app.path, "cert", "server.pem"), "--resolve",
+             "localhost:%d:127.0.0.1" % port,
+             "https://localhost:%d/" % port], text=True,
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=30)
+        with open(os.path.join(ROOT, "assets", "index.html")) as f:
+            assert r.stdout.endswith(f.read()), r.stdout
+        assert "content-security-policy: default-src 'none'" in r.stdout
     finally:
         stop(proc, log)
 

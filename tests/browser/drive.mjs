@@ -1,0 +1,267 @@
+// Drives Debian's chromium (playwright-core, no browser download) through
+// one scenario of the console against the real server over TLS; the
+// run's CA is trusted through the NSS database under $HOME (made by
+// conftest.py), nothing else.  Exits 0 when every check holds; prints
+// what failed otherwise.  The cluster side (a stopped standby, a hammered
+// table, extra sessions) is arranged by the pytest that runs this.
+//
+//   node drive.mjs SCENARIO
+// Environment: RG_ORIGIN (https://127.0.0.1:PORT), RG_ADMIN, RG_ADMIN_PW,
+// RG_USER, RG_USER_PW, RG_SHOTS (screenshot folder), RG_HOT_TABLE,
+// RG_NODES (expected node count), RG_PLAYWRIGHT (playwright-core path).
+
+import assert from 'node:assert/strict';
+import path from 'node:path';
+
+const { chromium } = await import(process.env.RG_PLAYWRIGHT);
+const env = process.env;
+const origin = env.RG_ORIGIN;
+const scenario = process.argv[2];
+const WAIT = 60000;
+
+const browser = await chromium.launch({
+	executablePath: '/usr/bin/chromium',
+	args: ['--no-sandbox', '--disable-dev-shm-usage'],
+});
+const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+const page = await context.newPage();
+page.setDefaultTimeout(WAIT);
+
+// Every request stays on the origin; no CSP violation is reported.
+const offsite = [];
+const cspErrors = [];
+page.on('request', (r) => {
+	const u = new URL(r.url());
+	if (u.origin !== origin)
+		offsite.push(r.url());
+});
+page.on('console', (m) => {
+	if (/Content.Security.Policy/i.test(m.text()))
+		cspErrors.push(m.text());
+});
+
+async function shot(name) {
+	await page.screenshot({ path: path.join(env.RG_SHOTS, name + '.png'),
+	    fullPage: true });
+}
+
+async function open() {
+	const r = await page.goto(origin + '/');
+	assert.equal(r.status(), 200);
+	const csp = r.headers()['content-security-policy'];
+	assert.ok(csp && csp.includes("default-src 'none'") &&
+	    csp.includes("script-src 'self'") && !csp.includes('unsafe'), csp);
+	await page.locator('#login').waitFor({ state: 'visible' });
+	// A first visit is a plain login form, not an error.
+	assert.equal(await page.locator('#msg').isVisible(), false);
+	assert.equal(await page.locator('#banner').isVisible(), false);
+}
+
+async function login(user, pw) {
+	await open();
+	await page.getByLabel('User name').fill(user);
+	await page.getByLabel('Password').fill(pw);
+	await page.getByRole('button', { name: 'Log in' }).click();
+}
+
+async function loginAdmin() {
+	await login(env.RG_ADMIN, env.RG_ADMIN_PW);
+	await page.locator('#nodes-table tbody tr[data-node]').first().waitFor();
+}
+
+async function view(name) {
+	await page.getByRole('button', { name: name, exact: true }).click();
+}
+
+const scenarios = {
+	// Keyboard only: the login form has focus, Tab and Enter suffice.
+	async nodes() {
+		await open();
+		await shot('login');
+		await page.keyboard.type(env.RG_ADMIN);
+		await page.keyboard.press('Tab');
+		await page.keyboard.type(env.RG_ADMIN_PW);
+		await page.keyboard.press('Enter');
+		const rows = page.locator('#nodes-table tbody tr[data-node]');
+		await page.waitForFunction((n) => document.querySelectorAll(
+		    '#nodes-table tbody tr[data-node]').length === n,
+		    Number(env.RG_NODES));
+		for (let i = 0; i < Number(env.RG_NODES); i++) {
+			await assert.equal(await rows.nth(i).locator('.state').innerText(),
+			    'LIVE');
+		}
+		assert.equal(await page.locator('#banner').isVisible(), false);
+		// The session cookie is HttpOnly: the page cannot read it.
+		assert.equal(await page.evaluate(() => document.cookie), '');
+		const ck = (await context.cookies()).find((c) => c.name === 'session');
+		assert.ok(ck && ck.httpOnly && ck.secure && ck.sameSite === 'Strict');
+		assert.equal(await page.evaluate(() => localStorage.length), 0);
+		await shot('nodes');
+		// A narrow screen: nothing wider than the viewport but the tables'
+		// own scrolling boxes.
+		await page.setViewportSize({ width: 360, height: 740 });
+		assert.ok(await page.evaluate(() =>
+		    document.documentElement.scrollWidth <= window.innerWidth));
+		await shot('nodes-narrow');
+	},
+
+	// The hammered table is the top bar; the node filter narrows.
+	async hot() {
+		await loginAdmin();
+		await view('Hot ranges');
+		await page.waitForFunction((t) => {
+			const b = document.querySelector('#hot-chart li[data-table]');
+			return b && b.dataset.table === t;
+		}, env.RG_HOT_TABLE);
+		const top = page.locator('#hot-chart li[data-table]').first();
+		await top.hover();
+		await top.locator('.tip').waitFor({ state: 'visible' });
+		assert.match(await top.locator('.tip').innerText(), new RegExp(env.RG_HOT_TABLE));
+		await shot('hot-ranges');
+		await page.locator('#hot-node').selectOption('1');
+		await page.waitForFunction(() => {
+			const bars = document.querySelectorAll('#hot-chart li[data-range]');
+			return bars.length > 0 && Array.from(bars).every((b) =>
+			    / n1 /.test(b.querySelector('.label').textContent));
+		});
+	},
+
+	// The demo: a dashboard of the 10 hottest ranges is full (20 bars).
+	async demo() {
+		await loginAdmin();
+		await view('Hot ranges');
+		await page.waitForFunction(() => document.querySelectorAll(
+		    '#hot-chart li[data-range]').length >= 20);
+		await shot('demo-hot-ranges');
+	},
+
+	async sessions() {
+		await loginAdmin();
+		await view('Sessions');
+		await page.locator('#sessions-user').fill(env.RG_USER);
+		await page.getByRole('button', { name: 'Filter' }).click();
+		const users = () => page.locator('#sessions-table tbody tr td:nth-child(2)')
+		    .allInnerTexts();
+		await page.waitForFunction(() => document.querySelector(
+		    '#sessions-page').textContent.includes('user'));
+		await page.waitForFunction(() => document.querySelectorAll(
+		    '#sessions-table tbody tr td:nth-child(2)').length === 20);
+		const first = await users();
+		assert.ok(first.every((u) => u === env.RG_USER), first.join());
+		const ids = await page.locator('#sessions-table tbody tr td:nth-child(4)')
+		    .allInnerTexts();
+		await shot('sessions');
+		await page.locator('#sessions-next').click();
+		await page.waitForFunction(() => document.querySelector(
+		    '#sessions-page').textContent.startsWith('Page 2'));
+		const ids2 = await page.locator('#sessions-table tbody tr td:nth-child(4)')
+		    .allInnerTexts();
+		assert.ok(ids2.length > 0);
+		assert.ok((await users()).every((u) => u === env.RG_USER));
+		assert.ok(ids2.every((a) => !ids.includes(a)), 'page 2 repeats page 1');
+		await page.locator('#sessions-user').fill('nobody_at_all');
+		await page.getByRole('button', { name: 'Filter' }).click();
+		await page.locator('#sessions-table td.empty').waitFor();
+	},
+
+	async ranges() {
+		await loginAdmin();
+		await view('Ranges');
+		await page.locator('#ranges-node').selectOption('1');
+		await page.getByRole('button', { name: 'Show' }).click();
+		await page.waitForFunction(() => /^Ranges 1–25 /.test(
+		    document.querySelector('#ranges-page').textContent));
+		const col = '#ranges-table tbody tr td:first-child';
+		const p1 = await page.locator(col).allInnerTexts();
+		assert.equal(p1.length, 25);
+		assert.equal(await page.locator('#ranges-prev').isDisabled(), true);
+		await page.locator('#ranges-next').click();
+		await page.waitForFunction(() => /^Ranges 26–/.test(
+		    document.querySelector('#ranges-page').textContent));
+		const p2 = await page.locator(col).allInnerTexts();
+		assert.ok(p2.length > 0 && p2.every((r) => !p1.includes(r)));
+		await shot('ranges');
+		await page.locator('#ranges-prev').click();
+		await page.waitForFunction(() => /^Ranges 1–25 /.test(
+		    document.querySelector('#ranges-page').textContent));
+		assert.deepEqual(await page.locator(col).allInnerTexts(), p1);
+	},
+
+	async logout() {
+		await loginAdmin();
+		await page.getByRole('button', { name: 'Log out' }).click();
+		await page.locator('#login').waitFor({ state: 'visible' });
+		assert.match(await page.locator('#msg').innerText(), /logged out/);
+		assert.equal((await context.cookies()).some((c) => c.name === 'session'),
+		    false);
+		await page.reload();
+		await page.locator('#login').waitFor({ state: 'visible' });
+		assert.equal(await page.locator('#nav').isVisible(), false);
+	},
+
+	async forbidden() {
+		await login(env.RG_USER, env.RG_USER_PW);
+		await page.waitForFunction(() => /403.*not an admin/.test(
+		    document.querySelector('#msg').textContent));
+		assert.equal(await page.locator('#nodes-table tbody tr[data-node]')
+		    .count(), 0);
+		await shot('forbidden');
+	},
+
+	async unauthorized() {
+		await login(env.RG_ADMIN, 'not the password');
+		await page.waitForFunction(() => /Wrong user name or password \(401\)/
+		    .test(document.querySelector('#msg').textContent));
+		assert.equal(await page.locator('#login').isVisible(), true);
+	},
+
+	// Failed logins from this address are throttled: the 429 message
+	// names the wait; after it, a good login works (and resets the count).
+	async throttled() {
+		await open();
+		const msg = () => page.locator('#msg').innerText();
+		for (let i = 0; i < 12 && !/429/.test(await msg()); i++) {
+			await page.getByLabel('User name').fill('console_nobody');
+			await page.getByLabel('Password').fill('wrong ' + i);
+			await page.getByRole('button', { name: 'Log in' }).click();
+			await page.waitForFunction(() => /\((401|429)\)/.test(
+			    document.querySelector('#msg').textContent));
+		}
+		const m = (await msg()).match(/\(429\): try again in (\d+) seconds/);
+		assert.ok(m, await msg());
+		await shot('throttled');
+		await page.waitForTimeout(1000 * Number(m[1]) + 500);
+		await loginAdmin();
+	},
+
+	// A stopped standby: its banner, and the page still shows the rest.
+	async 'banner-on'() {
+		await loginAdmin();
+		await page.waitForFunction(() => /Node n3 .* is UNAVAILABLE/.test(
+		    document.querySelector('#banner').textContent));
+		assert.equal(await page.locator('#nodes-table tbody tr[data-node]').count(),
+		    Number(env.RG_NODES));
+		await shot('standby-stopped');
+	},
+
+	async 'banner-off'() {
+		await loginAdmin();
+		await page.locator('#banner').waitFor({ state: 'hidden' });
+	},
+};
+
+let code = 0;
+try {
+	assert.ok(scenarios[scenario], 'unknown scenario ' + scenario);
+	await scenarios[scenario]();
+	assert.deepEqual(offsite, [], 'requests left the origin');
+	assert.deepEqual(cspErrors, [], 'CSP violations');
+	console.log('ok ' + scenario);
+} catch (e) {
+	console.log('FAILED ' + scenario + ': ' + (e.stack || e));
+	await shot('failed-' + scenario).catch(() => {});
+	code = 1;
+} finally {
+	await browser.close();
+}
+process.exit(code);

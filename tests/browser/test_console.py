@@ -1,0 +1,105 @@
+"""The web console in Debian's chromium against the real server over TLS
+(drive.mjs has the page side of each test), and the demo that `make run`
+shows.  Screenshots go to build/browser/."""
+
+import threading
+import time
+
+import psycopg2
+import pytest
+
+HOT_TABLE = "console_hammered"
+
+
+def hot_ranges(demo):
+    c = demo.client()
+    tok = c.login(*demo.admin)
+    r = c.get("/api/v2/ranges/hot/", session=tok)
+    assert r.status == 200, r
+    return [i for items in r.json()["ranges_by_node_id"].values()
+            for i in items]
+
+
+def test_demo_has_twenty_hot_ranges(demo):
+    """A dashboard of the 10 hottest ranges is full: after two sample
+    intervals the workload has put load on 20 or more relations."""
+    def enough():
+        items = hot_ranges(demo)
+        rels = {(i["table_name"], i["index_name"]) for i in items}
+        return len(items) >= 20 and len(rels) >= 20
+    demo.wait_for(enough, timeout=60, interval=1, what="20 hot ranges")
+
+
+def test_demo_chart_shows_twenty_bars(drive):
+    drive("demo")
+
+
+def test_login_sees_the_nodes(drive):
+    drive("nodes")
+
+
+def test_wrong_password_message(drive):
+    drive("unauthorized")
+
+
+def test_non_admin_sees_403(drive):
+    drive("forbidden")
+
+
+def test_throttled_login_message(drive):
+    drive("throttled")
+
+
+def test_hammered_table_is_the_top_bar(demo, drive):
+    conn = psycopg2.connect(demo.superuser_dsn(1))
+    conn.autocommit = True
+    cur = conn.cursor()
+    cur.execute("DROP TABLE IF EXISTS %s" % HOT_TABLE)
+    cur.execute("CREATE TABLE %s AS SELECT g AS id FROM "
+                "generate_series(1, 50000) g" % HOT_TABLE)
+    stop = threading.Event()
+
+    def hammer():
+        while not stop.is_set():
+            cur.execute("SELECT count(*) FROM %s" % HOT_TABLE)
+            cur.fetchall()
+    t = threading.Thread(target=hammer)
+    t.start()
+    try:
+        drive("hot", RG_HOT_TABLE=HOT_TABLE)
+    finally:
+        stop.set()
+        t.join()
+        cur.execute("DROP TABLE %s" % HOT_TABLE)
+        conn.close()
+
+
+def test_sessions_filter_and_paging(demo, drive):
+    # 30 idle sessions of demo_user on the primary: two pages of 20.
+    user, pw = demo.user
+    conns = [psycopg2.connect("host=127.0.0.1 port=%d dbname=%s user=%s "
+                              "password=%s application_name=console-test" % (
+                                  demo.node_port(1), demo.env["ROACHGATE_DB"],
+                                  user, pw)) for _ in range(30)]
+    try:
+        drive("sessions")
+    finally:
+        for c in conns:
+            c.close()
+
+
+def test_ranges_paging(drive):
+    drive("ranges")
+
+
+def test_logout_lands_on_login(drive):
+    drive("logout")
+
+
+def test_stopped_standby_banner(demo, drive):
+    demo.stop_node(3)
+    try:
+        drive("banner-on")
+    finally:
+        demo.start_node(3)
+    drive("banner-off")
