@@ -131,9 +131,6 @@ int	rg_id_cmp(const void *, const void *);
 /* sampler.c: drives the catalog's load sampling. */
 void	rg_sampler_init(void);
 
-/* roachgate.c: the primary, for session lookups (a pool of their own). */
-const struct rg_node	*rg_session_node(void);
-
 /* auth.c, login.c, logout.c: sessions. */
 void	rg_auth_init(void);
 
