@@ -36,11 +36,16 @@ VALIDATORS = {
     "v_node": ("a", 64, "!", "a"),
     "v_username": ("a", 63, "\x01", "a"),
     "v_password": ("a", 1024, "\x01", "a"),
+    "v_event_type": ("a", 64, "!", "a"),
 }
 
 # Placeholders for the regex routes of kore.conf.
 ROUTE_PATHS = {
     "^/api/v2/nodes/([^/]+)/ranges/$": "/api/v2/nodes/1/ranges/",
+    "^/api/v2/databases/[A-Za-z0-9_.]+/grants/$":
+        "/api/v2/databases/roachgate/grants/",
+    "^/api/v2/databases/[A-Za-z0-9_.]+/tables/$":
+        "/api/v2/databases/roachgate/tables/",
 }
 
 
