@@ -47,7 +47,7 @@ enum {
 
 struct events_req {
 	struct rg_offpage	pg;
-	struct rg_buf		type;
+	char			type[65];	/* v_event_type: 1..64 */
 	int			none;	/* a type no event can have */
 };
 
@@ -63,6 +63,7 @@ events_start(struct http_request *req)
 	struct rg_ctx		*ctx = rg_ctx_get(req);
 	struct events_req	*er;
 	struct rg_query		*q;
+	struct rg_buf		 type;
 	int			 r;
 
 	ctx->ep = er = kore_calloc(1, sizeof(*er));
@@ -71,14 +72,16 @@ events_start(struct http_request *req)
 	/* An exact match on "eventType"; empty is no filter.  A value the
 	 * validator refuses (not an event type's [A-Za-z0-9_.], or longer
 	 * than 64 bytes) matches no event, without asking. */
-	rg_buf_init(&er->type);
-	r = rg_param(req, "type", &er->type);
-	er->none = (r == RG_PARAM_INVALID);
+	rg_buf_init(&type);
+	r = rg_param(req, "type", &type);
+	er->none = (r == RG_PARAM_INVALID || type.len >= sizeof(er->type));
+	if (r == RG_PARAM_OK && !er->none)
+		memcpy(er->type, type.data, type.len);
+	rg_buf_free(&type);
 
 	if (!er->none) {
 		q = rg_read_primary(req, events_sql);
-		rg_query_param(q, r == RG_PARAM_OK ?
-		    rg_buf_cstr(&er->type) : NULL, -1, 0);
+		rg_query_param(q, r == RG_PARAM_OK ? er->type : NULL, -1, 0);
 		rg_offpage_bind(q, &er->pg, 0);
 	}
 
@@ -102,13 +105,10 @@ events_wait(struct http_request *req)
 	if (!er->none) {
 		if ((r = rg_read_wait(req)) == RG_READ_PENDING)
 			return (HTTP_STATE_RETRY);
-		if (r == RG_READ_FAILED) {
-			rg_buf_free(&er->type);
+		if (r == RG_READ_FAILED)
 			return (HTTP_STATE_COMPLETE);
-		}
 		rows = rg_query_rows(q);
 	}
-	rg_buf_free(&er->type);
 
 	rg_buf_init(&body);
 	rg_json_init(&j, &body);

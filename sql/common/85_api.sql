@@ -6,6 +6,27 @@
 -- are visible").  Visibility follows the caller's privileges, passed in
 -- as `username`, since the server itself reads as the catalog owner.
 
+-- A database the user may see: not a template, and CONNECT (SHOW DATABASES
+-- shows a user the databases it may use).  u NULL (no such role): none.
+CREATE OR REPLACE FUNCTION roachgate.database_visible(u oid, db oid,
+    template bool)
+RETURNS bool
+LANGUAGE sql STABLE PARALLEL SAFE
+RETURN coalesce(NOT template AND has_database_privilege(u, db, 'CONNECT'),
+    false);
+
+-- A relation the user may see, as information_schema.tables decides: it is
+-- (a member of) the owner, or holds a privilege on it or on a column.
+CREATE OR REPLACE FUNCTION roachgate.relation_visible(u oid, rel oid,
+    owner oid)
+RETURNS bool
+LANGUAGE sql STABLE PARALLEL SAFE
+RETURN coalesce(pg_has_role(u, owner, 'USAGE')
+    OR has_table_privilege(u, rel,
+        'SELECT, INSERT, UPDATE, DELETE, TRUNCATE, REFERENCES, TRIGGER')
+    OR has_any_column_privilege(u, rel, 'SELECT, INSERT, UPDATE, REFERENCES'),
+    false);
+
 -- Login roles, bytewise by name; PostgreSQL's predefined pg_* roles are
 -- not users.  lim NULL: all.
 CREATE OR REPLACE FUNCTION roachgate.read_users(lim int8, off int8)
@@ -32,8 +53,7 @@ DECLARE
 BEGIN
     RETURN QUERY SELECT d.datname::text, d.oid::int8
         FROM pg_catalog.pg_database d
-        WHERE NOT d.datistemplate AND u IS NOT NULL
-            AND has_database_privilege(u, d.oid, 'CONNECT')
+        WHERE roachgate.database_visible(u, d.oid, d.datistemplate)
         ORDER BY d.datname COLLATE "C"
         LIMIT lim OFFSET off;
 END
@@ -49,8 +69,8 @@ DECLARE
 BEGIN
     RETURN QUERY SELECT d.datname::text, d.oid::int8
         FROM pg_catalog.pg_database d
-        WHERE d.datname = dbname AND NOT d.datistemplate AND u IS NOT NULL
-            AND has_database_privilege(u, d.oid, 'CONNECT');
+        WHERE d.datname = dbname
+            AND roachgate.database_visible(u, d.oid, d.datistemplate);
 END
 $$;
 
@@ -110,11 +130,7 @@ BEGIN
         WHERE c.relkind IN ('r', 'p', 'v', 'm', 'S', 'f')
             AND n.nspname NOT IN ('pg_catalog', 'information_schema')
             AND n.nspname !~ '^pg_(toast|temp_|toast_temp_)'
-            AND (pg_has_role(u, c.relowner, 'USAGE')
-                OR has_table_privilege(u, c.oid,
-                    'SELECT, INSERT, UPDATE, DELETE, TRUNCATE, REFERENCES, TRIGGER')
-                OR has_any_column_privilege(u, c.oid,
-                    'SELECT, INSERT, UPDATE, REFERENCES'))
+            AND roachgate.relation_visible(u, c.oid, c.relowner)
         ORDER BY c.relname COLLATE "C", n.nspname COLLATE "C"
         LIMIT lim OFFSET off;
 END

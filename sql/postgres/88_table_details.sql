@@ -93,11 +93,7 @@ BEGIN
         WHERE n.nspname = coalesce(schema_name, 'public')
             AND c.relname = table_name
             AND c.relkind IN ('r', 'p', 'v', 'm', 'S', 'f')
-            AND (pg_has_role(u, c.relowner, 'USAGE')
-                OR has_table_privilege(u, c.oid,
-                    'SELECT, INSERT, UPDATE, DELETE, TRUNCATE, REFERENCES, TRIGGER')
-                OR has_any_column_privilege(u, c.oid,
-                    'SELECT, INSERT, UPDATE, REFERENCES'));
+            AND roachgate.relation_visible(u, c.oid, c.relowner);
     IF rel IS NULL THEN
         RETURN;
     END IF;

@@ -42,6 +42,10 @@ VALIDATORS = {
 # Placeholders for the regex routes of kore.conf.
 ROUTE_PATHS = {
     "^/api/v2/nodes/([^/]+)/ranges/$": "/api/v2/nodes/1/ranges/",
+    "^/api/v2/databases/[A-Za-z0-9_.]+/grants/$":
+        "/api/v2/databases/roachgate/grants/",
+    "^/api/v2/databases/[A-Za-z0-9_.]+/tables/$":
+        "/api/v2/databases/roachgate/tables/",
 }
 
 
