@@ -134,9 +134,10 @@ def run_sh(fixture, port, rundir):
 
 
 def test_fixture_mode_refuses_bad_settings():
-    p = run_sh("nodes=4,color=red", free_port(26650),
-               os.path.join(ROOT, "run", "fixbad-%d" % os.getpid()))
+    rundir = os.path.join(ROOT, "run", "fixbad-%d" % os.getpid())
+    p = run_sh("nodes=4,color=red", free_port(26650), rundir)
     out, _ = p.communicate(timeout=120)
+    shutil.rmtree(rundir, ignore_errors=True)
     assert p.returncode != 0
     assert "FIXTURE: unknown key 'color'" in out
     assert "roachgate ready" not in out

@@ -52,8 +52,9 @@ def test_wrong_method(client):
 
 
 def test_wrong_paths(client):
-    for path in ["/api/v2/health", "/api/v2/healthz/", "/api/v2/", "/",
-                 "/api/v2/nodes"]:
+    # "/" is the web console (tests/e2e/test_console.py).
+    for path in ["/api/v2/health", "/api/v2/healthz/", "/api/v2/",
+                 "/index.html", "/api/v2/nodes"]:
         assert_plain(client.get(path, keepalive=False), 404,
                      "404 page not found\n")
 
