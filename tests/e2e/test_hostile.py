@@ -2,7 +2,7 @@
 pipelined, slow, non-ASCII.  Each gets the status RFC 9112/9110 (or Go's
 net/http, which CockroachDB serves with) gives it, never a silent close,
 and nothing else changes: the same worker processes serve a fresh client
-afterwards and no session was created or dropped.  Kore patches 0006-0008
+afterwards and no session was created or dropped.  Kore patches 0006-0007
 make these pass."""
 
 import re
