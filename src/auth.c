@@ -29,6 +29,7 @@
 #define AUTH_DONE	3
 
 int	rg_auth_admin(struct http_request *, const void *);
+int	rg_auth_login(struct http_request *, const void *);
 
 /* Lives in ctx->ep while the hook runs; the handler gets ep back empty. */
 struct auth_state {
@@ -85,6 +86,17 @@ rg_auth_admin(struct http_request *req, const void *data)
 	default:
 		return (KORE_RESULT_OK);
 	}
+}
+
+/*
+ * The hook of routes any logged-in user may use (kore.conf: rg_user):
+ * the same session check, without the admin verdict.
+ */
+int
+rg_auth_login(struct http_request *req, const void *data)
+{
+	rg_ctx_get(req)->login_only = 1;
+	return (rg_auth_admin(req, data));
 }
 
 /* The authenticated user of this request: 1, or 0 if there is none. */
@@ -147,8 +159,7 @@ auth_start(struct http_request *req, struct rg_ctx *ctx)
 
 	ctx->fan.n = 1;
 	q = &ctx->fan.q[0];
-	rg_query_prepare(q, rg_config_node(&rg_cfg, rg_cfg.primary),
-	    lookup_sql);
+	rg_query_prepare(q, rg_session_node(), lookup_sql);
 	rg_query_param(q, st->id, -1, 0);
 	rg_query_param(q, rg_cfg.admin_role, -1, 0);
 	rg_fanout_start(&ctx->fan, req, rg_cfg.node_timeout_ms);
@@ -199,8 +210,7 @@ auth_finish(struct http_request *req, struct rg_ctx *ctx)
 	if (strcmp(rg_query_value(q, 0, 4, NULL), "t") != 0)
 		return (auth_verdict(req, ctx));
 
-	rg_query_prepare(q, rg_config_node(&rg_cfg, rg_cfg.primary),
-	    touch_sql);
+	rg_query_prepare(q, rg_session_node(), touch_sql);
 	rg_query_param(q, st->id, -1, 0);
 	rg_fanout_start(&ctx->fan, req, rg_cfg.node_timeout_ms);
 	ctx->auth_phase = AUTH_TOUCH;
@@ -228,7 +238,7 @@ auth_verdict(struct http_request *req, struct rg_ctx *ctx)
 {
 	struct auth_state	*st = ctx->ep;
 
-	if (!st->admin) {
+	if (!st->admin && !ctx->login_only) {
 		rg_respond_error(req, HTTP_STATUS_FORBIDDEN,
 		    "user not allowed to access this endpoint");
 		return (auth_done(ctx, KORE_RESULT_ERROR));

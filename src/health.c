@@ -1,5 +1,6 @@
 /*
- * GET /api/v2/health/ (behaviour.md 1.7).  ready=false is liveness of
+ * GET /api/v2/health/ (src/REFERENCE.md, "GET /health/").  ready=false
+ * is liveness of
  * this server alone; ready=true also asks the primary for a query within
  * the node timeout, and answers 500 with the generic text if it cannot.
  */

@@ -7,7 +7,8 @@
  */
 
 /*
- * GET /api/v2/ranges/hot/ (behaviour.md 1.5, issue 5 item 4): each
+ * GET /api/v2/ranges/hot/ (src/REFERENCE.md, "GET /ranges/hot/"; issue 5
+ * item 4): each
  * node's hottest ranges from its roachgate.ranges, token-paginated
  * (tokenpage.c), in v21.1's shape
  *   {"ranges_by_node_id":{"<node>":[...]},"response_error":[...],
@@ -51,7 +52,6 @@ static double	hot_float(struct rg_query *, int, int);
 static void	hot_str(struct rg_json *, const char *, struct rg_query *, int,
 		    int);
 static int	part_cmp(const void *, const void *);
-static int	id_cmp(const void *, const void *);
 
 static struct http_state	states[] = {
 	KORE_HTTP_STATE(hot_start),
@@ -173,8 +173,8 @@ hot_prepare(struct rg_query *q, const struct rg_node *node,
 {
 	(void)arg;
 	rg_query_prepare(q, node, hot_sql);
-	rg_query_param(q, offset, -1, 0);
 	rg_query_param(q, count, -1, 0);
+	rg_query_param(q, offset, -1, 0);
 }
 
 static int
@@ -344,14 +344,6 @@ hot_item_write(struct rg_json *j, struct rg_query *q, int row, int32_t node)
 	rg_buf_free(&ek);
 }
 
-static int
-id_cmp(const void *a, const void *b)
-{
-	int32_t		x = *(const int32_t *)a, y = *(const int32_t *)b;
-
-	return ((x > y) - (x < y));
-}
-
 /*
  * replica_names (a text[] in PostgreSQL's text form, e.g. {n1,n2} or
  * {"a b",c}) to the configured nodes' ids, ascending; names that are not
@@ -360,7 +352,7 @@ id_cmp(const void *a, const void *b)
 static void
 hot_replicas_write(struct rg_json *j, const char *arr)
 {
-	int32_t			 ids[RG_MAX_NODES];
+	int64_t			 ids[RG_MAX_NODES];
 	const struct rg_node	*node;
 	struct rg_buf		 name;
 	size_t			 n, i;
@@ -400,7 +392,7 @@ hot_replicas_write(struct rg_json *j, const char *arr)
 	}
 	rg_buf_free(&name);
 
-	qsort(ids, n, sizeof(ids[0]), id_cmp);
+	qsort(ids, n, sizeof(ids[0]), rg_id_cmp);
 	rg_json_array_open(j, "replica_node_ids");
 	for (i = 0; i < n; i++)
 		rg_json_int(j, NULL, ids[i]);

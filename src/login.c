@@ -1,5 +1,5 @@
 /*
- * POST /api/v2/login/ (behaviour.md 2).
+ * POST /api/v2/login/ (src/REFERENCE.md, "Login, logout and sessions").
  *
  * The primary decides whether the credentials are good: roachgate opens
  * a short connection to it as that user, so SCRAM, pg_hba, NOLOGIN,

@@ -1,5 +1,6 @@
 /*
- * POST /api/v2/logout/ (behaviour.md 2): revokes the session named by
+ * POST /api/v2/logout/ (src/REFERENCE.md, "Login, logout and sessions"):
+ * revokes the session named by
  * the X-Cockroach-API-Session header (never the cookie, as in
  * CockroachDB).  Unlike CockroachDB, the secret must match: the token's
  * id alone cannot log anyone out.  The row keeps its first revocation

@@ -1,5 +1,6 @@
 /*
- * GET /api/v2/nodes/ (behaviour.md 1.2, issue 5 item 1).  Every
+ * GET /api/v2/nodes/ (src/REFERENCE.md, "GET /nodes/"; issue 5 item 1).
+ * Every
  * configured node in ascending id order, offset-paginated over the
  * configuration; only the nodes of the page are asked for their
  * roachgate.node_status row, all at once.  A node that does not answer

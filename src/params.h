@@ -41,7 +41,8 @@ int	rg_parse_atoi(const char *, int64_t *);
 int	rg_parse_id_list(const char *, int64_t *, size_t, size_t *);
 
 /*
- * getSimplePaginationValues (behaviour.md 1.1, offset style).  NULL means
+ * getSimplePaginationValues (src/REFERENCE.md, "Pagination parameters",
+ * offset style).  NULL means
  * the parameter is missing.  A missing, invalid or <= 0 limit gives
  * limit 0 and offset 0; an invalid or negative offset gives 0.
  */

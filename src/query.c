@@ -4,6 +4,10 @@
  * lot.  A node that fails or misses the deadline becomes an error on its
  * query; the others still answer.  Results are kept (PGresult) until
  * the fan-out is cleaned up, so handlers read them at leisure.
+ *
+ * The same state machine serves queries bound to a callback instead of a
+ * request (as Kore's pgsql layer does): the sampler and the snapshot
+ * refresher, which run from timers.
  */
 
 #include <stdlib.h>
@@ -16,6 +20,8 @@ static void	query_send(struct rg_query *);
 static void	query_step(struct rg_query *, int);
 static void	query_fail(struct rg_query *, const char *);
 static void	fanout_timeout(void *, u_int64_t);
+static void	query_cb(struct kore_pgsql *, void *);
+static void	query_notify(struct rg_query *, int);
 
 void
 rg_query_prepare(struct rg_query *q, const struct rg_node *node,
@@ -26,6 +32,8 @@ rg_query_prepare(struct rg_query *q, const struct rg_node *node,
 	q->text = text;
 	q->nparams = 0;
 	q->state = RG_Q_IDLE;
+	q->cb = NULL;
+	q->cb_arg = NULL;
 }
 
 /* A parameter: v NULL is SQL NULL; len -1 means a C string. */
@@ -121,6 +129,8 @@ rg_fanout_cleanup(struct rg_fanout *f)
 void
 rg_query_cleanup(struct rg_query *q)
 {
+	/* First: a callback-bound query is called back from the cleanup. */
+	q->state = RG_Q_IDLE;
 	if (q->setup) {
 		kore_pgsql_cleanup(&q->sql);
 		q->setup = 0;
@@ -131,7 +141,6 @@ rg_query_cleanup(struct rg_query *q)
 	}
 	free(q->error);
 	q->error = NULL;
-	q->state = RG_Q_IDLE;
 }
 
 int
@@ -161,6 +170,89 @@ rg_query_text(struct rg_query *q, int row, int col)
 	if (PQgetisnull(q->res, row, col))
 		return (NULL);
 	return (PQgetvalue(q->res, row, col));
+}
+
+void
+rg_query_start_cb(struct rg_query *q, void (*cb)(struct rg_query *, void *),
+    void *arg)
+{
+	q->cb = cb;
+	q->cb_arg = arg;
+	q->started = kore_time_ms();
+	kore_pgsql_init(&q->sql);
+	kore_pgsql_bind_callback(&q->sql, query_cb, q);
+	q->setup = 1;
+	q->state = RG_Q_PENDING;
+	q->in_cb = 1;
+	q->again = 0;
+	query_send(q);
+	while (q->again && q->state == RG_Q_PENDING) {
+		q->again = 0;
+		query_step(q, 0);
+	}
+	q->in_cb = 0;
+	query_notify(q, RG_Q_PENDING);
+}
+
+int
+rg_query_running(const struct rg_query *q)
+{
+	return (q->state == RG_Q_PENDING);
+}
+
+void
+rg_query_watch(struct rg_query *q, u_int64_t now)
+{
+	if (q->cb == NULL || q->state != RG_Q_PENDING || q->in_cb)
+		return;
+
+	/* Not while queued: only Kore's queue wakeup may resume that. */
+	if (q->sql.state != KORE_PGSQL_STATE_INIT)
+		query_cb(&q->sql, q);
+	if (q->state == RG_Q_PENDING &&
+	    now - q->started >= (u_int64_t)rg_cfg.node_timeout_ms) {
+		query_fail(q, "timed out");
+		kore_pgsql_cleanup(&q->sql);
+		q->setup = 0;
+		query_notify(q, RG_Q_PENDING);
+	}
+}
+
+/*
+ * Kore calls back from inside its own pgsql calls (scheduling, reading,
+ * releasing a connection, waking the queue), including the ones this
+ * code makes: nested calls only mark that another step is due, and the
+ * outermost one loops until nothing is left, then tells the owner.
+ */
+static void
+query_cb(struct kore_pgsql *pgsql, void *arg)
+{
+	struct rg_query	*q = arg;
+	int		 was;
+
+	(void)pgsql;
+	if (q->in_cb) {
+		q->again = 1;
+		return;
+	}
+	was = q->state;
+	q->in_cb = 1;
+	do {
+		q->again = 0;
+		if (q->state == RG_Q_PENDING)
+			query_step(q, 0);
+	} while (q->again);
+	q->in_cb = 0;
+	query_notify(q, was);
+}
+
+/* Once, when a callback-bound query leaves PENDING. */
+static void
+query_notify(struct rg_query *q, int was)
+{
+	if (was != RG_Q_PENDING || q->state == RG_Q_PENDING || q->cb == NULL)
+		return;
+	q->cb(q, q->cb_arg);
 }
 
 static void

@@ -61,7 +61,10 @@ int	rg_range_row_parse(struct rg_range_row *, const struct rg_config *,
 void	rg_rangeinfo_write(struct rg_json *, const char *,
 	    const struct rg_range_row *, int32_t);
 
-/* The zero rangeInfo Go writes for a node that failed (behaviour.md 1.4). */
+/*
+ * The zero rangeInfo Go writes for a node that failed (src/REFERENCE.md,
+ * "GET /ranges/{range_id}/").
+ */
 void	rg_rangeinfo_write_zero(struct rg_json *, const char *);
 
 /*

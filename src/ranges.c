@@ -1,6 +1,7 @@
 /*
  * GET /api/v2/nodes/{node_id}/ranges/ and GET /api/v2/ranges/{range_id}/
- * (behaviour.md 1.3 and 1.4, issue 5 items 2 and 3), from each node's
+ * (src/REFERENCE.md, "GET /nodes/{node_id}/ranges/" and
+ * "GET /ranges/{range_id}/"; issue 5 items 2 and 3), from each node's
  * roachgate.ranges.
  *
  * A node's ranges: `local` is the primary; the `ranges` filter keeps
@@ -32,7 +33,6 @@ static int	range_wait(struct http_request *);
 static int	path_id(struct http_request *, const char *, const char *,
 		    char *, size_t);
 static int	ranges_filter(struct http_request *, struct rg_buf *, int *);
-static int	id_cmp(const void *, const void *);
 static int	row_parse(struct rg_range_row *, struct rg_query *, int);
 
 static struct http_state	node_ranges_states[] = {
@@ -376,7 +376,7 @@ ranges_filter(struct http_request *req, struct rg_buf *out, int *filtered)
 	ids = kore_calloc(max, sizeof(*ids));
 	rv = -1;
 	if (rg_parse_id_list(s, ids, max, &n) == 0) {
-		qsort(ids, n, sizeof(*ids), id_cmp);
+		qsort(ids, n, sizeof(*ids), rg_id_cmp);
 		rg_buf_appendc(out, '{');
 		for (i = 0; i < n; i++) {
 			rg_buf_appendf(out, "%s%lld", i > 0 ? "," : "",
@@ -392,8 +392,9 @@ ranges_filter(struct http_request *req, struct rg_buf *out, int *filtered)
 	return (rv);
 }
 
-static int
-id_cmp(const void *a, const void *b)
+/* qsort(3) order of int64_t ids, ascending (also hot.c's replicas). */
+int
+rg_id_cmp(const void *a, const void *b)
 {
 	int64_t		x = *(const int64_t *)a, y = *(const int64_t *)b;
 

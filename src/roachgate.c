@@ -17,6 +17,9 @@
 
 struct rg_config	rg_cfg;
 
+/* The primary again, under its own pgsql name: see rg_session_node(). */
+static struct rg_node	session_node;
+
 /*
  * Syscalls the workers need beyond Kore's own filter: glibc grows large
  * response buffers (realloc of an mmap'ed chunk, from about 128 KiB)
@@ -100,9 +103,26 @@ kore_worker_configure(void)
 			    rg_cfg.nodes[i].id);
 	}
 
+	/*
+	 * Session checks get their own pool of connections to the primary,
+	 * so they never queue behind catalog reads (a slow deep page, a
+	 * stalled standby's fan-out): no request fails for another's cost.
+	 */
+	session_node = *rg_config_node(&rg_cfg, rg_cfg.primary);
+	(void)snprintf(session_node.dbname, sizeof(session_node.dbname),
+	    "session");
+	if (!kore_pgsql_register(session_node.dbname, session_node.dsn))
+		fatal("roachgate: cannot register the session pool");
+
 	rg_liveness_init();
 	rg_auth_init();
 	rg_sampler_init();
+}
+
+const struct rg_node *
+rg_session_node(void)
+{
+	return (&session_node);
 }
 
 struct rg_ctx *

@@ -50,6 +50,12 @@ struct rg_query {
 	const struct rg_node	*node;
 	int			state;
 	int			setup;
+	/* Bound to a callback instead of a request (rg_query_start_cb). */
+	void			(*cb)(struct rg_query *, void *);
+	void			*cb_arg;
+	int			in_cb;
+	int			again;
+	u_int64_t		started;
 	PGresult		*res;
 	char			*error;
 	const char		*text;
@@ -81,12 +87,25 @@ const char *rg_query_text(struct rg_query *, int, int);
 int	rg_query_rows(struct rg_query *);
 
 /*
+ * The same engine without a request (the sampler, the snapshot): cb runs
+ * once, when the query is DONE or FAILED.  A callback-bound query has no
+ * deadline timer: its owner calls rg_query_watch() from its own timer,
+ * which drives a query Kore did not call back (a connection that broke
+ * under it) and fails one older than node_timeout_ms.
+ */
+void	rg_query_start_cb(struct rg_query *,
+	    void (*)(struct rg_query *, void *), void *);
+void	rg_query_watch(struct rg_query *, u_int64_t);
+int	rg_query_running(const struct rg_query *);
+
+/*
  * Per-request context.  Kore gives the authentication hook and the
  * handler one shared state pointer, so both use this struct: the
  * hook's session lookup first, then the handler, reusing the fan-out.
  */
 struct rg_ctx {
 	int			auth_phase;
+	int			login_only;	/* rg_user: no admin check */
 	char			username[64];
 	struct rg_fanout	fan;
 	void			*ep;		/* endpoint state (kore_calloc) */
@@ -99,8 +118,14 @@ void	rg_liveness_init(void);
 void	rg_liveness_seen(int32_t, int);
 int	rg_liveness_status(int32_t);
 
+/* ranges.c: ascending int64_t ids for qsort(3). */
+int	rg_id_cmp(const void *, const void *);
+
 /* sampler.c: drives the catalog's load sampling. */
 void	rg_sampler_init(void);
+
+/* roachgate.c: the primary, for session lookups (a pool of their own). */
+const struct rg_node	*rg_session_node(void);
 
 /* auth.c, login.c, logout.c: sessions. */
 void	rg_auth_init(void);

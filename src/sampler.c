@@ -15,10 +15,11 @@
  *   - then per tick and node: roachgate.load_counters() on that node,
  *     and its result, as opaque text, to roachgate.record_sample(node
  *     name, counters) on the primary.
- * Queries are asynchronous and bound to callbacks (no request exists).
- * A node whose previous round has not finished is skipped; a query that
- * outlives node_timeout_ms is abandoned.  Failures are logged when a
- * query's state changes (ok -> failing -> ok), not on every tick.
+ * Queries run on query.c's engine, bound to callbacks (no request
+ * exists).  A node whose previous round has not finished is skipped; a
+ * query that outlives node_timeout_ms is abandoned (rg_query_watch).
+ * Failures are logged when a query's state changes (ok -> failing ->
+ * ok), not on every tick.
  */
 
 #include <stdlib.h>
@@ -28,32 +29,16 @@
 
 #define SAMPLER_WORKER		1
 
-#define SQ_IDLE			0
-#define SQ_RUNNING		1
-#define SQ_DONE			2
-#define SQ_FAILED		3
-
 #define LOG_UNKNOWN		0
 #define LOG_OK			1
 #define LOG_FAILING		2
 
 struct sq {
-	struct kore_pgsql	 sql;
+	struct rg_query		 q;
 	const struct rg_node	*node;
 	const char		*what;
 	const char		*text;
-	int			 phase;
-	int			 setup;
-	int			 in_cb;
-	int			 again;
 	int			 logged;
-	u_int64_t		 started;
-	PGresult		*res;
-	char			*error;
-	int			 nparams;
-	const char		*params[2];
-	int			 lengths[2];
-	int			 formats[2];
 	char			*owned;		/* a parameter we hold */
 	void			(*done)(struct sq *);
 	size_t			 idx;
@@ -78,13 +63,9 @@ static void	sampler_tick(void *, u_int64_t);
 static void	sampler_names(void);
 static void	sq_init(struct sq *, const struct rg_node *, const char *,
 		    const char *, void (*)(struct sq *), size_t);
-static void	sq_start(struct sq *);
-static void	sq_cb(struct kore_pgsql *, void *);
-static void	sq_step(struct sq *);
-static void	sq_finish(struct sq *, int, const char *);
-static void	sq_reset(struct sq *);
-static void	sq_watch(struct sq *, u_int64_t);
-static void	sq_log(struct sq *, int);
+static void	sq_start(struct sq *, const char *, const char *);
+static void	sq_cb(struct rg_query *, void *);
+static void	sq_log(struct sq *, int, const char *);
 static void	configure_done(struct sq *);
 static void	counters_done(struct sq *);
 static void	record_done(struct sq *);
@@ -152,262 +133,115 @@ sampler_tick(void *arg, u_int64_t now)
 	size_t			 i;
 
 	(void)arg;
-	sq_watch(&smp.configure, now);
+	rg_query_watch(&smp.configure.q, now);
 	for (i = 0; i < rg_cfg.nnodes; i++) {
-		sq_watch(&smp.counters[i], now);
-		sq_watch(&smp.record[i], now);
+		rg_query_watch(&smp.counters[i].q, now);
+		rg_query_watch(&smp.record[i].q, now);
 	}
 
 	if (!smp.configured) {
-		if (smp.configure.phase != SQ_RUNNING) {
+		if (!rg_query_running(&smp.configure.q)) {
 			primary = rg_config_node(&rg_cfg, rg_cfg.primary);
-			smp.configure.nparams = 2;
-			smp.configure.params[0] = smp.names;
-			smp.configure.params[1] = primary->name;
-			sq_start(&smp.configure);
+			sq_start(&smp.configure, smp.names, primary->name);
 		}
 		return;
 	}
 
 	for (i = 0; i < rg_cfg.nnodes; i++) {
-		if (smp.counters[i].phase == SQ_RUNNING ||
-		    smp.record[i].phase == SQ_RUNNING)
+		if (rg_query_running(&smp.counters[i].q) ||
+		    rg_query_running(&smp.record[i].q))
 			continue;
-		smp.counters[i].nparams = 0;
-		sq_start(&smp.counters[i]);
+		sq_start(&smp.counters[i], NULL, NULL);
 	}
 }
 
 static void
-configure_done(struct sq *q)
+configure_done(struct sq *sq)
 {
-	if (q->phase == SQ_DONE) {
+	if (sq->q.state == RG_Q_DONE) {
 		smp.configured = 1;
 		kore_log(LOG_NOTICE, "sampler: catalog configured: nodes %s, "
-		    "primary %s", smp.names, q->params[1]);
+		    "primary %s", smp.names, sq->q.params[1]);
 	}
 }
 
 /* Hand the node's counters, untouched, to record_sample() on the primary. */
 static void
-counters_done(struct sq *q)
+counters_done(struct sq *sq)
 {
-	struct sq	*rec = &smp.record[q->idx];
+	struct sq	*rec = &smp.record[sq->idx];
 	const char	*v;
 
-	if (q->phase != SQ_DONE)
+	if (sq->q.state != RG_Q_DONE)
 		return;
-	if (q->res == NULL || PQntuples(q->res) != 1 ||
-	    PQgetisnull(q->res, 0, 0)) {
-		q->phase = SQ_FAILED;
-		q->error = kore_strdup("load_counters() returned no value");
-		sq_log(q, LOG_FAILING);
+	if (rg_query_rows(&sq->q) != 1 ||
+	    (v = rg_query_text(&sq->q, 0, 0)) == NULL) {
+		sq_log(sq, LOG_FAILING, "load_counters() returned no value");
 		return;
 	}
-	v = PQgetvalue(q->res, 0, 0);
 
-	if (rec->phase == SQ_RUNNING)
+	if (rg_query_running(&rec->q))
 		return;
 	kore_free(rec->owned);
 	rec->owned = kore_strdup(v);
-	rec->nparams = 2;
-	rec->params[0] = q->node->name;
-	rec->params[1] = rec->owned;
-	sq_start(rec);
+	sq_start(rec, sq->node->name, rec->owned);
 }
 
 static void
-record_done(struct sq *q)
+record_done(struct sq *sq)
 {
-	(void)q;
+	(void)sq;
 }
 
 static void
-sq_init(struct sq *q, const struct rg_node *node, const char *what,
+sq_init(struct sq *sq, const struct rg_node *node, const char *what,
     const char *text, void (*done)(struct sq *), size_t idx)
 {
-	memset(q, 0, sizeof(*q));
-	q->node = node;
-	q->what = what;
-	q->text = text;
-	q->done = done;
-	q->idx = idx;
-	q->phase = SQ_IDLE;
-	q->logged = LOG_UNKNOWN;
+	memset(sq, 0, sizeof(*sq));
+	sq->node = node;
+	sq->what = what;
+	sq->text = text;
+	sq->done = done;
+	sq->idx = idx;
+	sq->logged = LOG_UNKNOWN;
 }
 
-/* Frees what the last run left (result, error, pgsql state). */
+/* Up to two text parameters (NULL: none from there on). */
 static void
-sq_reset(struct sq *q)
+sq_start(struct sq *sq, const char *p1, const char *p2)
 {
-	if (q->setup) {
-		q->setup = 0;
-		kore_pgsql_cleanup(&q->sql);
-	}
-	if (q->res != NULL) {
-		PQclear(q->res);
-		q->res = NULL;
-	}
-	kore_free(q->error);
-	q->error = NULL;
+	rg_query_prepare(&sq->q, sq->node, sq->text);
+	if (p1 != NULL)
+		rg_query_param(&sq->q, p1, -1, 0);
+	if (p2 != NULL)
+		rg_query_param(&sq->q, p2, -1, 0);
+	rg_query_start_cb(&sq->q, sq_cb, sq);
 }
 
 static void
-sq_start(struct sq *q)
+sq_cb(struct rg_query *q, void *arg)
 {
-	int	i;
+	struct sq	*sq = arg;
 
-	sq_reset(q);
-	for (i = 0; i < q->nparams; i++) {
-		q->lengths[i] = (int)strlen(q->params[i]);
-		q->formats[i] = 0;
-	}
-
-	kore_pgsql_init(&q->sql);
-	kore_pgsql_bind_callback(&q->sql, sq_cb, q);
-	q->setup = 1;
-	q->phase = SQ_RUNNING;
-	q->started = kore_time_ms();
-
-	if (!kore_pgsql_setup(&q->sql, q->node->dbname, KORE_PGSQL_ASYNC)) {
-		/* INIT: queued for a connection; the callback resumes it. */
-		if (q->sql.state != KORE_PGSQL_STATE_INIT)
-			sq_finish(q, 0, q->sql.error);
-		return;
-	}
-	if (!kore_pgsql_query_param_fields(&q->sql, q->text, 0, q->nparams,
-	    q->params, q->lengths, q->formats))
-		sq_finish(q, 0, q->sql.error);
-}
-
-/*
- * Kore calls back from inside its own pgsql calls (scheduling, reading,
- * releasing a connection, waking the queue), including the ones this
- * code makes: nested calls only mark that another step is due, and the
- * outermost one loops until nothing is left.
- */
-static void
-sq_cb(struct kore_pgsql *pgsql, void *arg)
-{
-	struct sq	*q = arg;
-
-	(void)pgsql;
-	if (q->in_cb) {
-		q->again = 1;
-		return;
-	}
-	q->in_cb = 1;
-	do {
-		q->again = 0;
-		if (q->phase == SQ_RUNNING)
-			sq_step(q);
-	} while (q->again);
-	q->in_cb = 0;
+	if (q->state == RG_Q_DONE)
+		sq_log(sq, LOG_OK, NULL);
+	else
+		sq_log(sq, LOG_FAILING, q->error);
+	sq->done(sq);
 }
 
 static void
-sq_step(struct sq *q)
+sq_log(struct sq *sq, int state, const char *why)
 {
-	switch (q->sql.state) {
-	case KORE_PGSQL_STATE_INIT:
-		/*
-		 * Woken in the wait queue (which still holds our entry and
-		 * removes it after this callback): set up again, without
-		 * cleaning up, or the queue entry would be freed twice.
-		 */
-		if (!kore_pgsql_setup(&q->sql, q->node->dbname,
-		    KORE_PGSQL_ASYNC)) {
-			if (q->sql.state != KORE_PGSQL_STATE_INIT)
-				sq_finish(q, 0, q->sql.error);
-			return;
-		}
-		if (!kore_pgsql_query_param_fields(&q->sql, q->text, 0,
-		    q->nparams, q->params, q->lengths, q->formats))
-			sq_finish(q, 0, q->sql.error);
-		break;
-	case KORE_PGSQL_STATE_WAIT:
-		break;
-	case KORE_PGSQL_STATE_RESULT:
-		if (q->res == NULL) {
-			q->res = q->sql.result;
-			q->sql.result = NULL;
-		}
-		kore_pgsql_continue(&q->sql);
-		break;
-	case KORE_PGSQL_STATE_ERROR:
-		sq_finish(q, 0, q->sql.error);
-		break;
-	case KORE_PGSQL_STATE_COMPLETE:
-		sq_finish(q, 1, NULL);
-		break;
-	default:
-		/* DONE (and NOTIFY): release the connection -> COMPLETE. */
-		kore_pgsql_continue(&q->sql);
-		break;
-	}
-}
-
-/* The query is over: record why, release everything, tell its owner. */
-static void
-sq_finish(struct sq *q, int ok, const char *why)
-{
-	char	*error;
-
-	/* A connection that broke under the query can leave no text. */
-	if (why == NULL || *why == '\0')
-		why = "unknown error";
-	error = ok ? NULL : kore_strdup(why);
-
-	/* Set first: the cleanup below calls back with COMPLETE. */
-	q->phase = ok ? SQ_DONE : SQ_FAILED;
-	if (q->setup) {
-		q->setup = 0;
-		kore_pgsql_cleanup(&q->sql);
-	}
-	kore_free(q->error);
-	q->error = error;
-
-	if (q->node != NULL)
-		rg_liveness_seen(q->node->id, ok);
-	sq_log(q, ok ? LOG_OK : LOG_FAILING);
-	q->done(q);
-}
-
-/*
- * Once per tick: drive a running query (a connection that broke under
- * it does not call back) and abandon one past the node timeout.
- */
-static void
-sq_watch(struct sq *q, u_int64_t now)
-{
-	if (q->phase != SQ_RUNNING || q->in_cb)
-		return;
-	/* Not while queued: only Kore's queue wakeup may resume that. */
-	if (q->sql.state != KORE_PGSQL_STATE_INIT)
-		sq_cb(&q->sql, q);
-	if (q->phase == SQ_RUNNING &&
-	    now - q->started >= (u_int64_t)rg_cfg.node_timeout_ms)
-		sq_finish(q, 0, "timed out");
-}
-
-static void
-sq_log(struct sq *q, int state)
-{
-	size_t	len;
-
-	if (state == q->logged)
+	if (state == sq->logged)
 		return;
 
 	if (state == LOG_FAILING) {
-		len = q->error != NULL ? strlen(q->error) : 0;
-		while (len > 0 && (q->error[len - 1] == '\n' ||
-		    q->error[len - 1] == ' '))
-			q->error[--len] = '\0';
 		kore_log(LOG_WARNING, "sampler: %s on %s failed: %s",
-		    q->what, q->node->name, q->error != NULL ? q->error : "?");
-	} else if (q->logged == LOG_FAILING) {
+		    sq->what, sq->node->name, why != NULL ? why : "?");
+	} else if (sq->logged == LOG_FAILING) {
 		kore_log(LOG_NOTICE, "sampler: %s on %s works again",
-		    q->what, q->node->name);
+		    sq->what, sq->node->name);
 	}
-	q->logged = state;
+	sq->logged = state;
 }

@@ -7,7 +7,8 @@
  */
 
 /*
- * GET /api/v2/sessions/ (behaviour.md 1.6): every node's
+ * GET /api/v2/sessions/ (src/REFERENCE.md, "GET /sessions/"): every
+ * node's
  * roachgate.sessions, ordered by start (then session id) per node and by
  * node id overall, filtered by `username`, token-paginated
  * (tokenpage.c).  A node that fails becomes an `errors` entry and the
@@ -144,8 +145,8 @@ sessions_prepare(struct rg_query *q, const struct rg_node *node,
 		rg_query_param(q, ep->user, (int)ep->ulen, 1);
 	else
 		rg_query_param(q, NULL, 0, 0);
-	rg_query_param(q, offset, -1, 0);
 	rg_query_param(q, count, -1, 0);
+	rg_query_param(q, offset, -1, 0);
 }
 
 static int

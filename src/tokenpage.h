@@ -15,7 +15,8 @@
 
 /*
  * Token pagination over a fan-out (CockroachDB's paginatedIterateNodes,
- * behaviour.md section 4), shared by /sessions/ and /ranges/hot/.
+ * src/REFERENCE.md, "Token pagination"), shared by /sessions/ and
+ * /ranges/hot/.
  *
  * Each node holds one sorted list (the endpoint's SQL orders it).  With
  * a limit, the nodes of the pagination state are asked concurrently, each

@@ -100,3 +100,9 @@ rg_valid_password(const char *s)
 {
 	return (valid_span(s, 0, RG_VALID_PASSWORD_MAX, is_print));
 }
+
+int
+rg_valid_event_type(const char *s)
+{
+	return (valid_span(s, 1, RG_VALID_EVENT_TYPE_MAX, is_print));
+}

@@ -25,6 +25,7 @@
 #define RG_VALID_NODE_MAX	64	/* node_id */
 #define RG_VALID_USERNAME_MAX	63	/* a PostgreSQL name */
 #define RG_VALID_PASSWORD_MAX	1024
+#define RG_VALID_EVENT_TYPE_MAX	256	/* events/ type filter */
 
 /* [A-Za-z0-9_=-]{1,RG_VALID_TOKEN_MAX}: base64url with padding. */
 int	rg_valid_token(const char *);
@@ -40,5 +41,8 @@ int	rg_valid_username(const char *);
 
 /* No control byte, 0..RG_VALID_PASSWORD_MAX bytes. */
 int	rg_valid_password(const char *);
+
+/* No control byte, 1..RG_VALID_EVENT_TYPE_MAX bytes. */
+int	rg_valid_event_type(const char *);
 
 #endif /* !RG_VALID_H */

@@ -13,6 +13,7 @@ int	rg_v_ids(struct http_request *, const void *);
 int	rg_v_node(struct http_request *, const void *);
 int	rg_v_username(struct http_request *, const void *);
 int	rg_v_password(struct http_request *, const void *);
+int	rg_v_event_type(struct http_request *, const void *);
 
 #define RG_VALIDATOR(name, check)					\
 int									\
@@ -26,3 +27,4 @@ RG_VALIDATOR(rg_v_ids, rg_valid_ids)
 RG_VALIDATOR(rg_v_node, rg_valid_node)
 RG_VALIDATOR(rg_v_username, rg_valid_username)
 RG_VALIDATOR(rg_v_password, rg_valid_password)
+RG_VALIDATOR(rg_v_event_type, rg_valid_event_type)

@@ -180,7 +180,9 @@ SELECT
     rel.relation_kind,
     rel.relation_name,
     CASE WHEN g.k < rel.n - 1 THEN rel.range_size
-        ELSE rel.size_bytes - (rel.n - 1) * rel.range_size END AS range_bytes
+        ELSE rel.size_bytes - (rel.n - 1) * rel.range_size END AS range_bytes,
+    row_number() OVER (ORDER BY (rel.relation_id << 16) | g.k) - 1
+        AS range_position
 FROM rel
 CROSS JOIN LATERAL generate_series(0::int8, rel.n - 1) g(k)
 CROSS JOIN rs

@@ -76,5 +76,10 @@ SELECT
     CASE WHEN a.xact_start IS NOT NULL THEN false END AS txn_is_historical,
     CASE WHEN a.xact_start IS NOT NULL THEN 'normal' END AS txn_priority,
     a.pid AS pid,
-    a.state::text AS state
+    a.state::text AS state,
+    row_number() OVER (ORDER BY roachgate.ns(a.backend_start),
+        int8send(roachgate.ns(a.backend_start)) || a.suffix) - 1 AS session_position,
+    row_number() OVER (PARTITION BY a.usename::text
+        ORDER BY roachgate.ns(a.backend_start),
+        int8send(roachgate.ns(a.backend_start)) || a.suffix) - 1 AS user_position
 FROM act a;

@@ -16,5 +16,7 @@ SET LOCAL search_path = pg_catalog;
 \ir 50_sessions.sql
 \ir 60_sampler.sql
 \ir ../common/80_readers.sql
+\ir ../common/85_api.sql
+\ir 87_eventlog.sql
 \ir 90_grants.sql
 COMMIT;

@@ -1,4 +1,4 @@
-"""GET /api/v2/health/ (behaviour.md 1.7), over verified TLS."""
+"""GET /api/v2/health/ (src/REFERENCE.md, "GET /health/"), over verified TLS."""
 
 import pytest
 

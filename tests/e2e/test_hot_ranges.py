@@ -1,4 +1,5 @@
-"""GET /api/v2/ranges/hot/ (behaviour.md 1.5 and 4; issue 5 items 4 and 6),
+"""GET /api/v2/ranges/hot/ (src/REFERENCE.md, "GET /ranges/hot/" and
+"Token pagination"; issue 5 items 4 and 6),
 over verified TLS, on the live demo cluster and on the fixture provider."""
 
 import base64

@@ -36,6 +36,7 @@ VALIDATORS = {
     "v_node": ("a", 64, "!", "a"),
     "v_username": ("a", 63, "\x01", "a"),
     "v_password": ("a", 1024, "\x01", "a"),
+    "v_event_type": ("a", 256, "\x01", "a"),
 }
 
 # Placeholders for the regex routes of kore.conf.

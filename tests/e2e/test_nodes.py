@@ -1,4 +1,5 @@
-"""GET /api/v2/nodes/ (behaviour.md 1.2, issue 5 item 1): every configured
+"""GET /api/v2/nodes/ (src/REFERENCE.md, "GET /nodes/"; issue 5 item 1):
+every configured
 node, ascending id, offset pagination, liveness; over verified TLS with a
 logged-in admin.  The demo cluster (primary n1, standbys n2, n3) and the
 fixture provider (5 nodes) both serve."""
@@ -120,9 +121,10 @@ def test_limit_and_offset_forms(client, admin, qs, ids, nxt):
     assert list(body) == (["nodes", "next"] if nxt else ["nodes"])
 
 
-def test_offset_past_the_end_is_a_nil_slice(client, admin):
+def test_offset_past_the_end_is_an_empty_slice(client, admin):
+    # simplePaginate slices a non-nil slice: past the end is [], not null.
     for qs in ("limit=1&offset=3", "limit=5&offset=100"):
-        assert get_nodes(client, admin, qs).body == b'{"nodes":null}'
+        assert get_nodes(client, admin, qs).body == b'{"nodes":[]}'
 
 
 def test_authentication_and_role(server, client):

@@ -1,5 +1,6 @@
 """GET /api/v2/nodes/{node_id}/ranges/ and GET /api/v2/ranges/{range_id}/
-(behaviour.md 1.3, 1.4; issue 5 items 2, 3), over verified TLS with a
+(src/REFERENCE.md, "GET /nodes/{node_id}/ranges/" and
+"GET /ranges/{range_id}/"; issue 5 items 2, 3), over verified TLS with a
 logged-in admin, on the demo cluster and on the fixture provider."""
 
 import base64

@@ -1,4 +1,5 @@
-"""GET /api/v2/sessions/ (behaviour.md 1.6 and 4; issue 5 items 5-6), over
+"""GET /api/v2/sessions/ (src/REFERENCE.md, "GET /sessions/" and
+"Token pagination"; issue 5 items 5-6), over
 verified TLS, on the live demo cluster and on the fixture provider."""
 
 import base64

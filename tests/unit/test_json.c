@@ -464,7 +464,7 @@ START_TEST(test_json_time_zero_uuid)
 {
 	struct rg_buf	b;
 	struct rg_json	j;
-	/* RFC 4122 DNS namespace UUID, as quoted in behaviour.md 1.6. */
+	/* RFC 4122 DNS namespace UUID (src/REFERENCE.md, "GET /sessions/"). */
 	static const uint8_t	u[16] = { 0x6b, 0xa7, 0xb8, 0x10, 0x9d, 0xad,
 	    0x11, 0xd1, 0x80, 0xb4, 0x00, 0xc0, 0x4f, 0xd4, 0x30, 0xc8 };
 	static const uint8_t	z[16];

@@ -3,7 +3,8 @@
  * pkg/server/testdata/simple_paginate and pkg/server/testdata/
  * pagination_state (datadriven, run by TestSimplePaginate and
  * TestPaginationState in pkg/server/pagination_test.go), TestRPCPaginator
- * from the same file, and the worked example of behaviour.md section 4.
+ * from the same file, and the worked example of src/REFERENCE.md,
+ * "Token pagination".
  * Expected outputs are copied from the testdata files; print_state()
  * reproduces the test's printState format.
  */
@@ -355,7 +356,10 @@ START_TEST(test_pagination_state_token_misc)
 	struct rg_page_state	st;
 	struct rg_buf		b;
 
-	/* Zero state and a finished token (behaviour.md section 4). */
+	/*
+	 * Zero state and a finished token (src/REFERENCE.md, "Token
+	 * pagination").
+	 */
 	rg_page_state_init(&st);
 	check_marshal(&st, "fDB8MHw=");
 	define(&st, "1,2,3", 0, 0, "");
@@ -598,7 +602,8 @@ START_TEST(test_fetch_limited_equivalence)
 END_TEST
 
 /*
- * behaviour.md section 4 worked example: nodes 1,2,3 with 3,2,4 items,
+ * src/REFERENCE.md, "Token pagination", worked example: nodes 1,2,3
+ * with 3,2,4 items,
  * limit 2.
  */
 START_TEST(test_worked_example)

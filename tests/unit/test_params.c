@@ -2,7 +2,8 @@
  * Tests for the Go strconv ports.  Vectors: golang/go src/strconv/
  * atoi_test.go (parseUint64Tests, parseUint64BaseTests, parseInt64Tests,
  * parseInt64BaseTests, parseInt32Tests, underscore cases) and
- * atob_test.go (atobtests); behaviour.md 1.1, 1.3, 1.7.
+ * atob_test.go (atobtests); src/REFERENCE.md, "Pagination parameters",
+ * "GET /nodes/{node_id}/ranges/" and "GET /health/".
  */
 
 #include <string.h>
@@ -79,8 +80,8 @@ static const struct {
 	{ "-12345x", 0, 64, BAD, 0 },
 	{ "0x", 0, 64, BAD, 0 },
 	{ "0X", 0, 64, BAD, 0 },
-	{ "08", 0, 64, BAD, 0 },	/* behaviour.md 1.3: "08" -> 500 */
-	{ "010", 0, 64, OK, 8 },	/* behaviour.md 1.3: 010 is node 8 */
+	{ "08", 0, 64, BAD, 0 },	/* parseNodeID: "08" -> 500 */
+	{ "010", 0, 64, OK, 8 },	/* parseNodeID: 010 is node 8 */
 	{ "0b101", 0, 64, OK, 5 },
 	{ "0o17", 0, 64, OK, 15 },
 	{ "0O17", 0, 64, OK, 15 },
@@ -127,7 +128,10 @@ static const struct {
 	{ "-2147483648", 10, 32, OK, -2147483647LL - 1 },
 	{ "-2147483649", 10, 32, BAD, 0 },
 	{ "987654321", 10, 32, OK, 987654321 },
-	/* handler's ParseInt(node_id, 10, 32) (behaviour.md 1.3) */
+	/*
+	 * handler's ParseInt(node_id, 10, 32) (src/REFERENCE.md,
+	 * "GET /nodes/{node_id}/ranges/")
+	 */
 	{ "+5", 10, 32, OK, 5 },
 	{ "local", 10, 32, BAD, 0 },
 	{ "1e3", 10, 32, BAD, 0 },
@@ -203,7 +207,10 @@ START_TEST(test_parse_atoi)
 }
 END_TEST
 
-/* ranges=...: behaviour.md 1.3 (strings.Split + ParseInt(x, 10, 64)). */
+/*
+ * ranges=...: strings.Split + ParseInt(x, 10, 64) (src/REFERENCE.md,
+ * "GET /nodes/{node_id}/ranges/").
+ */
 START_TEST(test_parse_id_list)
 {
 	int64_t	ids[4];
@@ -236,7 +243,10 @@ START_TEST(test_parse_id_list)
 }
 END_TEST
 
-/* getSimplePaginationValues / getRPCPaginationValues (behaviour.md 1.1). */
+/*
+ * getSimplePaginationValues / getRPCPaginationValues (src/REFERENCE.md,
+ * "Pagination parameters").
+ */
 static const struct {
 	const char	*limit;
 	const char	*offset;

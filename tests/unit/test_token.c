@@ -1,5 +1,6 @@
 /*
- * Tests for the session token codec (behaviour.md section 2): base64
+ * Tests for the session token codec (src/REFERENCE.md, "Login, logout and
+ * sessions"): base64
  * (Go StdEncoding) of the protobuf serverpb.SessionCookie {int64 id = 1;
  * bytes secret = 2}, decoded like gogoproto's generated Unmarshal
  * (pkg/server/serverpb/authentication.pb.go).
@@ -10,7 +11,10 @@
 #include "suites.h"
 #include "token.h"
 
-/* The CockroachDB docs example (behaviour.md section 2). */
+/*
+ * The CockroachDB docs example (src/REFERENCE.md, "Login, logout and
+ * sessions").
+ */
 static const char	doc_token[] = "CIGAqM6I6IGfCBIQKS/ul2Wvx6D/qiVPp7lpeA==";
 static const int64_t	doc_id = 593920174630502401LL;
 static const uint8_t	doc_secret[16] = { 0x29, 0x2f, 0xee, 0x97, 0x65,

@@ -28,6 +28,8 @@ static const struct {
 	    RG_VALID_USERNAME_MAX },
 	{ "password", rg_valid_password, "^[^[:cntrl:]]*$", 0,
 	    RG_VALID_PASSWORD_MAX },
+	{ "event_type", rg_valid_event_type, "^[^[:cntrl:]]*$", 1,
+	    RG_VALID_EVENT_TYPE_MAX },
 };
 
 static int
