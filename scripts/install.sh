@@ -15,8 +15,9 @@
 #                               keymgr's user roachgate-keymgr, 0400
 #   var/kore.pid
 #   lib/systemd/system/roachgate.service
-# and creates the system users roachgate and roachgate-keymgr.  Without --cert/--key and with
-# no certificate installed yet, a self-signed one is made (replace it).
+# and creates the system users roachgate and roachgate-keymgr.  Without
+# --cert/--key and with no certificate installed yet, a self-signed one is
+# made (replace it).
 # Binaries are replaced by rename, so a running server keeps its files;
 # a changed etc/kore.conf is kept as etc/kore.conf.old.
 #
