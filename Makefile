@@ -3,6 +3,7 @@
 #   make run     build, start a demo cluster and the server (TLS on)
 #   make test    build and run every test (unit, SQL, end-to-end)
 #   make bench   benchmarks, reported as ratios against a baseline
+#   make soak    a longer idle-connection flood (see README, Security)
 #   make dev     prepare the checkout for `kodev run` (development)
 #   make install production install (PREFIX=/opt/roachgate)
 #
@@ -87,6 +88,15 @@ test-e2e: deps-test module
 
 fuzz: deps-test
 	@$(MAKE) --no-print-directory -C tests/fuzz run
+
+# Longer flood run (README "Security"): loopback only, bounded.
+soak: deps-test module
+	RG_FLOOD_SECS=$${RG_FLOOD_SECS:-120} \
+	    RG_FLOOD_CONNS=$${RG_FLOOD_CONNS:-4000} \
+	    /usr/bin/python3 -m pytest -p no:cacheprovider -q -s \
+	    tests/e2e/test_flood.py
+
+.PHONY: soak
 
 # Development: the checkout as a kodev app (one binary from the patched
 # Kore, TLS on); then `kodev run`.  See scripts/dev.sh.

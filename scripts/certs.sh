@@ -4,12 +4,16 @@
 #   RUNDIR/tls/ca.pem            the CA clients verify against
 #   RUNDIR/tls/dhparam.pem       read by the parent (RFC 7919 ffdhe2048)
 #   RUNDIR/keymgr/cert/*.pem     read by the keymgr after it drops to
-#                                RUNAS and chroots to RUNDIR/keymgr
-# usage: scripts/certs.sh RUNDIR [RUNAS]
+#                                KEYMGR_RUNAS and chroots to RUNDIR/keymgr
+# usage: scripts/certs.sh RUNDIR [RUNAS [KEYMGR_RUNAS]]
+# Creates the system users RUNAS (workers, default roachgate) and
+# KEYMGR_RUNAS (the keymgr, default roachgate-keymgr) when missing: two
+# users, so that a worker can neither signal the keymgr nor read the key.
 set -eu
 
-dir=${1:?usage: certs.sh RUNDIR [RUNAS]}
+dir=${1:?usage: certs.sh RUNDIR [RUNAS [KEYMGR_RUNAS]]}
 runas=${2:-roachgate}
+kmrunas=${3:-roachgate-keymgr}
 tls=$dir/tls
 km=$dir/keymgr/cert
 
@@ -41,10 +45,13 @@ if [ ! -s "$tls/dhparam.pem" ]; then
 fi
 
 # The keymgr reads its key after dropping privileges: the key belongs to
-# RUNAS, mode 0600, and nobody else can read it.
-if ! id "$runas" >/dev/null 2>&1; then
-	useradd --system --no-create-home --home-dir /nonexistent \
-	    --shell /usr/sbin/nologin "$runas"
-fi
+# KEYMGR_RUNAS, mode 0600, and nobody else (the workers' user included)
+# can read it.
+for u in "$runas" "$kmrunas"; do
+	if ! id "$u" >/dev/null 2>&1; then
+		useradd --system --no-create-home --home-dir /nonexistent \
+		    --shell /usr/sbin/nologin "$u"
+	fi
+done
 install -m 0644 "$tls/server.pem" "$km/server.pem"
-install -m 0600 -o "$runas" "$tls/server.key" "$km/server.key"
+install -m 0600 -o "$kmrunas" "$tls/server.key" "$km/server.key"

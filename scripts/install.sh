@@ -12,11 +12,12 @@
 #   etc/dhparam.pem             RFC 7919 ffdhe2048, read by the parent
 #   var/chroot/                 the workers' empty root
 #   var/keymgr/cert/            server.pem, and server.key owned by the
-#                               keymgr's user roachgate, 0400
+#                               keymgr's user roachgate-keymgr, 0400
 #   var/kore.pid
 #   lib/systemd/system/roachgate.service
-# and creates the system user roachgate.  Without --cert/--key and with
-# no certificate installed yet, a self-signed one is made (replace it).
+# and creates the system users roachgate and roachgate-keymgr.  Without
+# --cert/--key and with no certificate installed yet, a self-signed one is
+# made (replace it).
 # Binaries are replaced by rename, so a running server keeps its files;
 # a changed etc/kore.conf is kept as etc/kore.conf.old.
 #
@@ -26,6 +27,7 @@ set -eu
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 runas=roachgate
+kmrunas=roachgate-keymgr
 prefix=/opt/roachgate
 cert=
 key=
@@ -88,11 +90,15 @@ put() {
 	mv -f "$2.new.$$" "$2"
 }
 
-if ! id "$runas" >/dev/null 2>&1; then
-	useradd --system --no-create-home --home-dir /nonexistent \
-	    --shell /usr/sbin/nologin "$runas"
-	echo "install.sh: created system user $runas"
-fi
+# Two users: the workers' and the keymgr's, so that a worker can neither
+# signal the keymgr nor read the key.
+for u in "$runas" "$kmrunas"; do
+	if ! id "$u" >/dev/null 2>&1; then
+		useradd --system --no-create-home --home-dir /nonexistent \
+		    --shell /usr/sbin/nologin "$u"
+		echo "install.sh: created system user $u"
+	fi
+done
 
 # Root-owned all the way down: the workers' chroot and the keymgr's root
 # must not be writable by the user they run as.
@@ -123,7 +129,7 @@ trap 'rm -f "$tmp" "$tmp.pem" "$tmp.key"' EXIT
 for want in "^load[[:space:]]*$prefix/lib/roachgate\\.so\$" \
     "^pidfile[[:space:]]*$var/kore\\.pid\$" "^root[[:space:]]*$var/chroot\$" \
     "^keymgr_root[[:space:]]*$var/keymgr\$" "^runas[[:space:]]*$runas\$" \
-    "^keymgr_runas[[:space:]]*$runas\$" \
+    "^keymgr_runas[[:space:]]*$kmrunas\$" \
     "^tls_dhparam[[:space:]]*$etc/dhparam\\.pem\$" \
     "^[[:space:]]*bind[[:space:]]*$addr $port\$" \
     '^[[:space:]]*certkey[[:space:]]*cert/server\.key$'; do
@@ -148,11 +154,11 @@ if [ ! -s "$etc/dhparam.pem" ]; then
 fi
 
 # The keymgr reads the key after chrooting to var/keymgr and dropping to
-# $runas: the key belongs to $runas, readable by nobody else.
+# $kmrunas: the key belongs to $kmrunas, readable by nobody else.
 kc=$var/keymgr/cert
 if [ -n "$cert" ]; then
 	put "$cert" "$kc/server.pem" 0644
-	put "$key" "$kc/server.key" 0400 "$runas"
+	put "$key" "$kc/server.key" 0400 "$kmrunas"
 elif [ ! -f "$kc/server.pem" ] || [ ! -f "$kc/server.key" ]; then
 	host=$(hostname -f 2>/dev/null || hostname)
 	(
@@ -163,11 +169,13 @@ elif [ ! -f "$kc/server.pem" ] || [ ! -f "$kc/server.key" ]; then
 		    -keyout "$tmp.key" -out "$tmp.pem" 2>/dev/null
 	)
 	put "$tmp.pem" "$kc/server.pem" 0644
-	put "$tmp.key" "$kc/server.key" 0400 "$runas"
+	put "$tmp.key" "$kc/server.key" 0400 "$kmrunas"
 	rm -f "$tmp.pem" "$tmp.key"
 	echo "install.sh: made a SELF-SIGNED certificate for $host;" \
 	    "install yours with --cert/--key"
 fi
+# A key from an install before the keymgr had a user of its own.
+chown "$kmrunas" "$kc/server.key"
 
 sed "s|/opt/roachgate|$prefix|g" "$root/conf/roachgate.service" >"$tmp"
 put "$tmp" "$unitdir/roachgate.service" 0644

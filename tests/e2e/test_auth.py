@@ -598,8 +598,15 @@ def other_worker(server):
     accept lock until it is full.  Fill it with idle TCP connections:
     connections made afterwards land on another worker, while those
     made before stay on the first.  Returns the filler sockets."""
-    filler = [socket.create_connection(("127.0.0.1", server.port), 10)
-              for _ in range(max_connections(server))]
+    filler = []
+    for i in range(max_connections(server)):
+        # From other loopback addresses: kore.conf limits the connections
+        # one address may hold (worker_max_addr_connections).
+        s = socket.socket()
+        s.settimeout(10)
+        s.bind(("127.0.0.%d" % (2 + i % 4), 0))
+        s.connect(("127.0.0.1", server.port))
+        filler.append(s)
     time.sleep(0.5)
     return filler
 

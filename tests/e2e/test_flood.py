@@ -1,4 +1,4 @@
-"""Admission under an idle-connection flood (Kore patch 0009, kore.conf
+"""Admission under an idle-connection flood (Kore patch 0008, kore.conf
 worker_max_addr_connections, http_first_idle_ms, worker_busy_idle_ms).
 
 Idle connections from four flood addresses (127.0.0.2-5, loopback only),

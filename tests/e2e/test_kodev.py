@@ -320,11 +320,14 @@ def test_install_and_start_like_systemd(cluster, tmp_path):
     r = sh(*install, env={"ROACHGATE_PORT": str(port)}, check=False)
     assert r.returncode == 0, r.stdout
 
+    # The key belongs to the keymgr's own user, not the workers'.
     uid = int(run(["id", "-u", "roachgate"], ROOT).stdout)
+    kmuid = int(run(["id", "-u", "roachgate-keymgr"], ROOT).stdout)
+    assert kmuid != uid
     etc, var = os.path.join(prefix, "etc"), os.path.join(prefix, "var")
     assert mode(os.path.join(etc, "roachgate.conf")) == (0o600, 0)
     assert mode(os.path.join(var, "keymgr", "cert", "server.key")) == \
-        (0o400, uid)
+        (0o400, kmuid)
     assert mode(os.path.join(var, "chroot")) == (0o755, 0)
     assert os.listdir(os.path.join(var, "chroot")) == []
     with open(os.path.join(etc, "kore.conf")) as f:
@@ -372,9 +375,10 @@ def test_install_and_start_like_systemd(cluster, tmp_path):
             want = "keymgr" if role == "keymgr" else "chroot"
             assert os.readlink("/proc/%d/root" % k) == \
                 os.path.join(var, want), role
-        for k in kids:
+        for k, role in roles(kids).items():
             st = proc_status(k)
-            assert st["Uid"].split() == [str(uid)] * 4
+            want = kmuid if role == "keymgr" else uid
+            assert st["Uid"].split() == [str(want)] * 4
             assert st["Seccomp"] == "2"
         # Re-installing under a running server: files are swapped by
         # rename, the operator's cluster config is kept.

@@ -130,7 +130,8 @@ def same(path, a, b):
 
 
 def test_start_up_rss_is_bounded(server):
-    check_rss(server)
+    sizes = check_rss(server)
+    print("RSS kB per process:", sorted(sizes.values()))
 
 
 def test_params_cover_every_validated_route():
