@@ -146,8 +146,9 @@ def wrk(url, session, conns=CONNS, seconds=SECONDS):
 
 def openloop(port, path, session, rate):
     """Open loop at rate req/s: {rate, p50, p99, p999, ...} (ms).  Slow
-    routes run longer (up to 20 s) to collect 200 requests."""
-    seconds = max(OPEN_SECONDS, min(200.0 / max(rate, 1.0), 20.0))
+    routes run longer (up to 20 s) to collect 200 requests (60 quick)."""
+    want = 60.0 if QUICK else 200.0
+    seconds = max(OPEN_SECONDS, min(want / max(rate, 1.0), 20.0))
     cmd = [os.path.join(OUT, "openloop"), "127.0.0.1", str(port), path,
            "%.1f" % max(rate, 1.0), "%.1f" % seconds, "32"]
     if session:
@@ -183,9 +184,10 @@ def kore_processes(server):
     return procs
 
 
-def pgbench(server, sql, seconds=max(SECONDS, 5), conns=CONNS):
+def pgbench(server, sql, seconds=max(SECONDS, 3 if QUICK else 5),
+            conns=CONNS):
     """TPS of one statement, pgbench's extended protocol as Kore uses
-    (at least 5 s: each new connection plans the readers once)."""
+    (a few seconds at least: each new connection plans the readers once)."""
     script = os.path.join(OUT, "pgbench.sql")
     with open(script, "w") as f:
         f.write(sql + "\n")
