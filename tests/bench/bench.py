@@ -47,6 +47,8 @@ import subprocess
 import sys
 import time
 
+import psycopg2
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "lib"))
 
@@ -366,7 +368,7 @@ def populate(s):
     conns = []
     for node in s.node_ids:
         for i in range(10):
-            conns.append(fx.psycopg2.connect(
+            conns.append(psycopg2.connect(
                 s.superuser_dsn(node) + " application_name=bench-%d" % i))
     return conns
 
