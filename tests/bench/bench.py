@@ -47,6 +47,8 @@ import subprocess
 import sys
 import time
 
+import psycopg2
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "lib"))
 
@@ -146,8 +148,9 @@ def wrk(url, session, conns=CONNS, seconds=SECONDS):
 
 def openloop(port, path, session, rate):
     """Open loop at rate req/s: {rate, p50, p99, p999, ...} (ms).  Slow
-    routes run longer (up to 20 s) to collect 200 requests."""
-    seconds = max(OPEN_SECONDS, min(200.0 / max(rate, 1.0), 20.0))
+    routes run longer (up to 20 s) to collect 200 requests (60 quick)."""
+    want = 60.0 if QUICK else 200.0
+    seconds = max(OPEN_SECONDS, min(want / max(rate, 1.0), 20.0))
     cmd = [os.path.join(OUT, "openloop"), "127.0.0.1", str(port), path,
            "%.1f" % max(rate, 1.0), "%.1f" % seconds, "32"]
     if session:
@@ -183,9 +186,10 @@ def kore_processes(server):
     return procs
 
 
-def pgbench(server, sql, seconds=max(SECONDS, 5), conns=CONNS):
+def pgbench(server, sql, seconds=max(SECONDS, 3 if QUICK else 5),
+            conns=CONNS):
     """TPS of one statement, pgbench's extended protocol as Kore uses
-    (at least 5 s: each new connection plans the readers once)."""
+    (a few seconds at least: each new connection plans the readers once)."""
     script = os.path.join(OUT, "pgbench.sql")
     with open(script, "w") as f:
         f.write(sql + "\n")
@@ -364,7 +368,7 @@ def populate(s):
     conns = []
     for node in s.node_ids:
         for i in range(10):
-            conns.append(fx.psycopg2.connect(
+            conns.append(psycopg2.connect(
                 s.superuser_dsn(node) + " application_name=bench-%d" % i))
     return conns
 
@@ -481,12 +485,23 @@ def session_token(queried, node, index, to_query):
     return base64.urlsafe_b64encode(text.encode()).decode()
 
 
-def fixture_server(base, name, dbs, ids):
-    fs = fx.FixtureServer(base, name, {
-        i: (dbs[i - 1], "n%d" % i) for i in ids},
-        extra_conf="node_timeout_ms 5000\n")
-    fs.start()
-    return fs
+class fixture_server:
+    """A FixtureServer over some of dbs, stopped and its run directory
+    removed on exit (RG_KEEP_RUN=1 keeps it)."""
+
+    def __init__(self, base, name, dbs, ids):
+        self.fs = fx.FixtureServer(base, name, {
+            i: (dbs[i - 1], "n%d" % i) for i in ids},
+            extra_conf="node_timeout_ms 5000\n")
+
+    def __enter__(self):
+        self.fs.start()
+        return self.fs
+
+    def __exit__(self, *exc):
+        self.fs.stop()
+        if not os.environ.get("RG_KEEP_RUN"):
+            shutil.rmtree(self.fs.dir, ignore_errors=True)
 
 
 def items(body):
@@ -557,8 +572,7 @@ def bench_fixture(rep, base):
     figs = {}
     for tag, dbs, r, sess in (("small", dbs_s, small_r, small_s),
                               ("large", dbs_b, big_r, big_s)):
-        fs = fixture_server(base, "bench-" + tag, dbs, [1, 2, 3])
-        try:
+        with fixture_server(base, "bench-" + tag, dbs, [1, 2, 3]) as fs:
             token = fs.client().login(*base.admin)
             sec = "fixture %s (%d ranges, %d sessions)" % (tag, r, sess)
             figs[tag, "ranges"] = measure_pair(
@@ -583,8 +597,6 @@ def bench_fixture(rep, base):
                     max(ns - 100, 0), fs, token,
                     "/api/v2/sessions/?limit=100&start=" +
                     session_token([1, 2], 3, max(ns - 100, 0), []))
-        finally:
-            fs.stop()
     compare(rep, "node ranges, %d vs %d ranges" % (big_r, small_r),
             figs["small", "ranges"], figs["large", "ranges"])
     compare(rep, "sessions, %d vs %d sessions" % (big_s, small_s),
@@ -599,8 +611,8 @@ def bench_fixture(rep, base):
     # Fan-out: the same small fixture seen as 1, 3 and 9 nodes.
     byn = {}
     for n in NODES:
-        fs = fixture_server(base, "bench-n%d" % n, dbs_n, range(1, n + 1))
-        try:
+        with fixture_server(base, "bench-n%d" % n, dbs_n,
+                            range(1, n + 1)) as fs:
             token = fs.client().login(*base.admin)
             sec = "fixture %d nodes" % n
             byn[n] = {p: measure_pair(rep, sec, p, fs, token, path)
@@ -609,8 +621,6 @@ def bench_fixture(rep, base):
                           ("sessions limit 10", "/api/v2/sessions/?limit=10"),
                           ("hot ranges limit 10",
                            "/api/v2/ranges/hot/?limit=10"))}
-        finally:
-            fs.stop()
     lo, hi = min(NODES), max(NODES)
     if hi != lo:
         for p in byn[lo]:
