@@ -1,6 +1,5 @@
 /*
- * The authentication hook of every admin route (kore.conf: rg_admin)
- * and the per-worker session plumbing.
+ * The authentication hook of every admin route (kore.conf: rg_admin).
  *
  * The session comes from the X-Cockroach-API-Session header, or from
  * the `session` cookie when that header says `cookie` (CockroachDB's
@@ -14,12 +13,11 @@
  * data-modifying CTE in the lookup halved its throughput).
  */
 
-#include <openssl/evp.h>
+#include <openssl/crypto.h>
 
 #include <string.h>
 
 #include "roachgate.h"
-#include "rangeinfo.h"
 #include "session.h"
 #include "token.h"
 
@@ -42,15 +40,9 @@ static int	auth_finish(struct http_request *, struct rg_ctx *);
 static int	auth_touched(struct http_request *, struct rg_ctx *);
 static int	auth_verdict(struct http_request *, struct rg_ctx *);
 static int	auth_done(struct rg_ctx *, int);
-static int	auth_token(struct http_request *, int64_t *, uint8_t *,
-		    size_t *);
-static int	auth_cookie(struct http_request *, int64_t *, uint8_t *,
-		    size_t *);
-static int	auth_cookie_line(const char *, int64_t *, uint8_t *,
-		    size_t *);
 
 static const char	lookup_sql[] =
-    "SELECT \"hashedSecret\", username,"
+    "SELECT encode(\"hashedSecret\", 'hex'),"
     " \"revokedAt\" IS NULL AND \"expiresAt\" > now(),"
     " \"revokedAt\" IS NULL AND \"expiresAt\" > now()"
     " AND roachgate.is_admin(username, $2),"
@@ -60,12 +52,6 @@ static const char	lookup_sql[] =
 static const char	touch_sql[] =
     "UPDATE roachgate.web_sessions SET \"lastUsedAt\" = now()"
     " WHERE id = $1 AND \"lastUsedAt\" < now() - interval '1 minute'";
-
-void
-rg_auth_init(void)
-{
-	rg_login_init();
-}
 
 int
 rg_auth_admin(struct http_request *req, const void *data)
@@ -87,43 +73,6 @@ rg_auth_admin(struct http_request *req, const void *data)
 	}
 }
 
-/* The authenticated user of this request: 1, or 0 if there is none. */
-void
-rg_session_hash(const void *data, size_t len, uint8_t *out)
-{
-	unsigned int	olen;
-
-	olen = RG_SESSION_HASH_LEN;
-	if (!EVP_Digest(data, len, out, &olen, EVP_sha256(), NULL) ||
-	    olen != RG_SESSION_HASH_LEN)
-		fatal("roachgate: SHA-256 failed");
-}
-
-/* Length of s without trailing blanks, as Go's textproto trims values. */
-size_t
-rg_session_trim(const char *s)
-{
-	size_t		len;
-
-	len = strlen(s);
-	while (len > 0 && (s[len - 1] == ' ' || s[len - 1] == '\t'))
-		len--;
-
-	return (len);
-}
-
-int
-rg_session_post_only(struct http_request *req)
-{
-	if (req->method == HTTP_METHOD_POST)
-		return (0);
-
-	http_response_header(req, "allow", "POST");
-	rg_respond_error(req, HTTP_STATUS_METHOD_NOT_ALLOWED,
-	    "method not allowed");
-	return (1);
-}
-
 static int
 auth_start(struct http_request *req, struct rg_ctx *ctx)
 {
@@ -134,8 +83,11 @@ auth_start(struct http_request *req, struct rg_ctx *ctx)
 	int64_t			 id;
 	int			 r;
 
-	if ((r = auth_token(req, &id, secret, &slen)) != 0) {
-		rg_respond_error(req, r, "invalid session header");
+	/* Absent: 401; present but undecodable: 400. */
+	if ((r = rg_session_token(req, &id, secret, &slen)) != RG_SESSION_OK) {
+		rg_respond_error(req, r == RG_SESSION_NONE ?
+		    HTTP_STATUS_UNAUTHORIZED : HTTP_STATUS_BAD_REQUEST,
+		    "invalid session header");
 		return (auth_done(ctx, KORE_RESULT_ERROR));
 	}
 
@@ -162,8 +114,6 @@ auth_finish(struct http_request *req, struct rg_ctx *ctx)
 {
 	struct auth_state	*st = ctx->ep;
 	struct rg_query		*q = &ctx->fan.q[0];
-	struct rg_buf		 stored;
-	const char		*v;
 	int			 ok;
 
 	if (!rg_fanout_poll(&ctx->fan))
@@ -175,16 +125,9 @@ auth_finish(struct http_request *req, struct rg_ctx *ctx)
 		return (auth_done(ctx, KORE_RESULT_ERROR));
 	}
 
-	ok = 0;
-	if (rg_query_rows(q) == 1 && !rg_query_isnull(q, 0, 0)) {
-		rg_buf_init(&stored);
-		v = rg_query_value(q, 0, 0, NULL);
-		ok = rg_bytea_decode(v, &stored) == 0 &&
-		    stored.len == sizeof(st->hash) &&
-		    rg_ct_equal(stored.data, st->hash, sizeof(st->hash)) &&
-		    strcmp(rg_query_value(q, 0, 2, NULL), "t") == 0;
-		rg_buf_free(&stored);
-	}
+	ok = rg_query_rows(q) == 1 && !rg_query_isnull(q, 0, 0) &&
+	    rg_session_match(rg_query_value(q, 0, 0, NULL), st->hash) &&
+	    strcmp(rg_query_value(q, 0, 1, NULL), "t") == 0;
 	if (!ok) {
 		rg_respond_error(req, HTTP_STATUS_UNAUTHORIZED,
 		    "the provided authentication session could not be "
@@ -192,11 +135,9 @@ auth_finish(struct http_request *req, struct rg_ctx *ctx)
 		return (auth_done(ctx, KORE_RESULT_ERROR));
 	}
 
-	(void)snprintf(ctx->username, sizeof(ctx->username), "%s",
-	    rg_query_value(q, 0, 1, NULL));
-	st->admin = strcmp(rg_query_value(q, 0, 3, NULL), "t") == 0;
+	st->admin = strcmp(rg_query_value(q, 0, 2, NULL), "t") == 0;
 
-	if (strcmp(rg_query_value(q, 0, 4, NULL), "t") != 0)
+	if (strcmp(rg_query_value(q, 0, 3, NULL), "t") != 0)
 		return (auth_verdict(req, ctx));
 
 	rg_query_prepare(q, rg_config_node(&rg_cfg, rg_cfg.primary),
@@ -247,100 +188,4 @@ auth_done(struct rg_ctx *ctx, int result)
 	ctx->auth_phase = AUTH_DONE;
 
 	return (result);
-}
-
-/*
- * The session named by the request: 0, or the status to answer with
- * "invalid session header" (401 when absent, 400 when undecodable).
- */
-static int
-auth_token(struct http_request *req, int64_t *id, uint8_t *secret,
-    size_t *slen)
-{
-	const char	*hdr;
-	size_t		 len;
-
-	/* Kore strips leading blanks; Go also strips trailing ones. */
-	len = 0;
-	if (http_request_header(req, RG_SESSION_HEADER, &hdr))
-		len = rg_session_trim(hdr);
-	if (len == 0)
-		return (HTTP_STATUS_UNAUTHORIZED);
-
-	if (len == 6 && memcmp(hdr, "cookie", 6) == 0) {
-		if (auth_cookie(req, id, secret, slen) == -1)
-			return (HTTP_STATUS_BAD_REQUEST);
-		return (0);
-	}
-
-	if (rg_token_decode(hdr, len, id, secret, slen) == -1)
-		return (HTTP_STATUS_BAD_REQUEST);
-
-	return (0);
-}
-
-/*
- * The first `session` cookie that decodes, over every Cookie header, as
- * Go's Request.Cookies() and CockroachDB's FindAndDecodeSessionCookie
- * read them.  Kore's own cookie parser cannot be used: it drops any
- * value that contains '=', which is base64 padding.
- */
-static int
-auth_cookie(struct http_request *req, int64_t *id, uint8_t *secret,
-    size_t *slen)
-{
-	struct http_header	*hdr;
-
-	TAILQ_FOREACH(hdr, &req->req_headers, list) {
-		if (strcasecmp(hdr->header, "cookie") != 0)
-			continue;
-		if (auth_cookie_line(hdr->value, id, secret, slen) == 0)
-			return (0);
-	}
-
-	return (-1);
-}
-
-static int
-auth_cookie_line(const char *line, int64_t *id, uint8_t *secret,
-    size_t *slen)
-{
-	const char	*part, *end, *val, *vend, *p;
-	size_t		 nlen;
-
-	for (part = line; *part != '\0'; part = end + (*end == ';')) {
-		if ((end = strchr(part, ';')) == NULL)
-			end = part + strlen(part);
-		/* textproto.TrimString: ASCII blanks at both ends. */
-		while (part < end && (*part == ' ' || *part == '\t'))
-			part++;
-		vend = end;
-		while (vend > part && (vend[-1] == ' ' || vend[-1] == '\t'))
-			vend--;
-
-		nlen = sizeof(RG_SESSION_COOKIE) - 1;
-		if ((size_t)(vend - part) <= nlen ||
-		    memcmp(part, RG_SESSION_COOKIE, nlen) != 0 ||
-		    part[nlen] != '=')
-			continue;
-
-		val = part + nlen + 1;
-		if (vend - val > 1 && val[0] == '"' && vend[-1] == '"') {
-			val++;
-			vend--;
-		}
-		for (p = val; p < vend; p++) {
-			if (*p < 0x20 || *p >= 0x7f || *p == '"' ||
-			    *p == '\\')
-				break;
-		}
-		if (p != vend)
-			continue;
-
-		if (rg_token_decode(val, (size_t)(vend - val), id, secret,
-		    slen) == 0)
-			return (0);
-	}
-
-	return (-1);
 }

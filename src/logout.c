@@ -4,7 +4,7 @@
  * CockroachDB).  Unlike CockroachDB, the secret must match: the token's
  * id alone cannot log anyone out.  The row keeps its first revocation
  * time; a second logout with the same token still answers 200, as the
- * reference does.  Every worker is told, for any cache it may keep.
+ * reference does.
  */
 
 #include <openssl/crypto.h>
@@ -52,25 +52,23 @@ logout_start(struct http_request *req)
 	struct rg_ctx	*ctx;
 	struct logout	*lo;
 	struct rg_query	*q;
-	const char	*hdr;
 	uint8_t		 secret[RG_TOKEN_SECRET_MAX];
-	size_t		 len, slen;
+	size_t		 slen;
 	int64_t		 id;
+	int		 r;
 
 	if (rg_session_post_only(req))
 		return (HTTP_STATE_COMPLETE);
 
-	len = 0;
-	if (http_request_header(req, RG_SESSION_HEADER, &hdr))
-		len = rg_session_trim(hdr);
-	if (len == 0) {
+	if ((r = rg_session_header(req, &id, secret, &slen)) ==
+	    RG_SESSION_NONE) {
 		rg_respond_error(req, HTTP_STATUS_BAD_REQUEST,
 		    "invalid or unspecified session");
 		return (HTTP_STATE_COMPLETE);
 	}
 
 	/* CockroachDB answers an undecodable session with a 500. */
-	if (rg_token_decode(hdr, len, &id, secret, &slen) == -1) {
+	if (r == RG_SESSION_BAD) {
 		rg_respond_internal(req, "logout: undecodable session header");
 		return (HTTP_STATE_COMPLETE);
 	}
@@ -113,7 +111,6 @@ logout_wait(struct http_request *req)
 		    "invalid session");
 		return (HTTP_STATE_COMPLETE);
 	}
-
 
 	http_response_header(req, "content-type", "application/json");
 	http_response(req, HTTP_STATUS_OK, logged_out, sizeof(logged_out) - 1);

@@ -12,6 +12,7 @@
 #include <kore/seccomp.h>
 
 #include "roachgate.h"
+#include "login.h"
 
 #define CONFIG_DEFAULT	"conf/cluster.conf"
 
@@ -101,7 +102,7 @@ kore_worker_configure(void)
 	}
 
 	rg_liveness_init();
-	rg_auth_init();
+	rg_login_init();
 	rg_sampler_init();
 }
 

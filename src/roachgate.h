@@ -87,7 +87,6 @@ int	rg_query_rows(struct rg_query *);
  */
 struct rg_ctx {
 	int			auth_phase;
-	char			username[64];
 	struct rg_fanout	fan;
 	void			*ep;		/* endpoint state (kore_calloc) */
 };
@@ -101,8 +100,5 @@ int	rg_liveness_status(int32_t);
 
 /* sampler.c: drives the catalog's load sampling. */
 void	rg_sampler_init(void);
-
-/* auth.c, login.c, logout.c: sessions. */
-void	rg_auth_init(void);
 
 #endif

@@ -7,8 +7,11 @@
  * After `after` consecutive failures a key is blocked for base_ms, and
  * each further failure doubles the block, up to max_ms.  A success
  * (rg_throttle_reset) forgets the key.  A key that has not failed for
- * 2 * max_ms starts over.  When the table is full, the entry whose last
- * failure is oldest is recycled, so memory stays bounded.
+ * 2 * max_ms starts over.  When the table is full, the unblocked entry
+ * whose last failure is oldest is recycled, so memory stays bounded; a
+ * blocked entry is never recycled (a flood of new keys must not lift a
+ * block): when every entry is blocked, new keys wait until the first
+ * block ends.
  */
 
 #ifndef RG_THROTTLE_H

@@ -2,7 +2,7 @@
  * Tests for the login throttle bookkeeping (src/throttle.c): blocking
  * after N failures, doubling delays with a cap, reset on success,
  * forgetting after a quiet period, bounded memory with oldest-first
- * eviction.
+ * eviction of unblocked entries.
  */
 
 #include <stdio.h>
@@ -124,18 +124,25 @@ START_TEST(test_throttle_bounded)
 
 	ck_assert_int_eq(rg_throttle_init(&t, 4, AFTER, BASE, MAX), 0);
 	fail_n(&t, "u:victim", AFTER, 5);
-	for (i = 0; i < 3; i++) {
-		(void)snprintf(key, sizeof(key), "u:k%d", i);
-		rg_throttle_fail(&t, key, 10 + i);
-	}
+	/* k0 fails last, k1 first, k2 in between: slot order is not age. */
+	fail_n(&t, "u:k0", AFTER - 1, 12);
+	fail_n(&t, "u:k1", AFTER - 1, 10);
+	fail_n(&t, "u:k2", AFTER - 1, 11);
 	ck_assert_uint_eq(rg_throttle_count(&t), 4);
 	ck_assert_uint_gt(rg_throttle_wait(&t, "u:victim", 20), 0);
 
-	/* Full: the unblocked entry failed longest ago goes first; the
-	 * blocked victim stays blocked. */
+	/* Full: the unblocked entry failed longest ago (k1) goes first; the
+	 * blocked victim stays blocked.  An evicted key starts from zero, so
+	 * one more failure blocks k0 and k2 but not k1. */
 	rg_throttle_fail(&t, "u:new", 20);
 	ck_assert_uint_eq(rg_throttle_count(&t), 4);
 	ck_assert_uint_gt(rg_throttle_wait(&t, "u:victim", 20), 0);
+	rg_throttle_fail(&t, "u:k0", 21);
+	rg_throttle_fail(&t, "u:k2", 21);
+	ck_assert_uint_eq(rg_throttle_wait(&t, "u:k0", 21), BASE);
+	ck_assert_uint_eq(rg_throttle_wait(&t, "u:k2", 21), BASE);
+	ck_assert_uint_eq(rg_throttle_wait(&t, "u:k1", 21), 0);
+	ck_assert_uint_gt(rg_throttle_wait(&t, "u:victim", 21), 0);
 	fail_n(&t, "u:new", AFTER - 1, 21);
 	ck_assert_uint_eq(rg_throttle_wait(&t, "u:new", 21), BASE);
 
