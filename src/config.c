@@ -52,6 +52,12 @@ static const struct {
 	    1, 3600000 },
 	{ "login_throttle_max_ms", offsetof(struct rg_config, throttle_max_ms),
 	    1, 86400000 },
+	{ "login_throttle_user_after",
+	    offsetof(struct rg_config, throttle_user_after), 1, 100000 },
+	{ "login_throttle_entries",
+	    offsetof(struct rg_config, throttle_entries), 16, 1000000 },
+	{ "login_max_inflight", offsetof(struct rg_config, login_max_inflight),
+	    1, 10000 },
 };
 
 void
@@ -66,6 +72,9 @@ rg_config_defaults(struct rg_config *cfg)
 	cfg->throttle_after = 5;
 	cfg->throttle_base_ms = 1000;
 	cfg->throttle_max_ms = 300000;
+	cfg->throttle_user_after = 50;
+	cfg->throttle_entries = 2048;
+	cfg->login_max_inflight = 16;
 }
 
 int

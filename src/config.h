@@ -36,6 +36,9 @@ struct rg_config {
 	int64_t		throttle_after;		/* failures before 429 */
 	int64_t		throttle_base_ms;	/* first delay, doubles */
 	int64_t		throttle_max_ms;
+	int64_t		throttle_user_after;	/* per name, any address */
+	int64_t		throttle_entries;	/* table size per worker */
+	int64_t		login_max_inflight;	/* per worker, then 503 */
 };
 
 void			 rg_config_defaults(struct rg_config *);

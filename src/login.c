@@ -2,8 +2,10 @@
  * POST /api/v2/login/ (behaviour.md 2).
  *
  * The primary decides whether the credentials are good (login_conn.c);
- * throttling decides who may try (login_admit.c).  On success a session
- * row is created and its token sent.
+ * throttling and admission decide who may try, and when (login_admit.c).
+ * The password waits in the request's state, at most until the check
+ * starts, and is cleansed then.  On success a session row is created and
+ * its token sent.
  */
 
 #include <openssl/crypto.h>
@@ -28,6 +30,9 @@ struct login {
 	struct http_request	*req;
 	char			user[RG_LOGIN_USER_MAX];
 	char			addr[RG_LOGIN_ADDR_MAX];
+	char			pass[RG_LOGIN_PASS_MAX + 1];
+	uint64_t		since;
+	int			admitted;
 	uint8_t			secret[RG_SESSION_SECRET_LEN];
 	uint8_t			hash[RG_SESSION_HASH_LEN];
 	char			lifetime[24];
@@ -35,18 +40,22 @@ struct login {
 };
 
 static int	login_start(struct http_request *);
+static int	login_admit(struct http_request *);
 static int	login_connected(struct http_request *);
 static int	login_created(struct http_request *);
 
 static struct http_state	states[] = {
 	KORE_HTTP_STATE(login_start),
+	KORE_HTTP_STATE(login_admit),
 	KORE_HTTP_STATE(login_connected),
 	KORE_HTTP_STATE(login_created),
 };
 
-#define LOGIN_CONNECTED		1
-#define LOGIN_CREATED		2
+#define LOGIN_ADMIT		1
+#define LOGIN_CONNECTED		2
+#define LOGIN_CREATED		3
 
+static void	login_release(struct login *);
 static int	login_denied(struct http_request *, struct login *);
 static void	login_wakeup(void *);
 static void	login_free(struct http_request *);
@@ -88,35 +97,24 @@ login_start(struct http_request *req)
 
 	l = http_state_create(req, sizeof(*l), login_free);
 	l->req = req;
+	l->since = kore_time_ms();
 	rg_login_addr(req, l->addr, sizeof(l->addr));
 
 	/* What fails kore.conf's validators cannot be a role: refused. */
-	if (user.len >= sizeof(l->user) ||
+	if (user.len >= sizeof(l->user) || pass.len >= sizeof(l->pass) ||
 	    !rg_login_valid(req, "v_username", &user) ||
 	    !rg_login_valid(req, "v_password", &pass)) {
 		(void)snprintf(l->user, sizeof(l->user), "%s", "(invalid)");
 		l->pg.result = RG_LOGIN_DENIED;
 	} else {
 		memcpy(l->user, user.data, user.len + 1);
+		memcpy(l->pass, pass.data, pass.len + 1);
 	}
-
-	if (rg_login_throttled(req, l->user, l->addr))
-		goto out;
-
-	if (l->pg.result == RG_LOGIN_PENDING && pass.len == 0)
+	if (pass.len == 0)
 		l->pg.result = RG_LOGIN_DENIED;
-	if (l->pg.result == RG_LOGIN_PENDING) {
-		rg_login_conn_start(&l->pg, l->user, rg_buf_cstr(&pass),
-		    login_wakeup, req);
-	}
 
-	req->fsm_state = LOGIN_CONNECTED;
-	if (l->pg.result == RG_LOGIN_PENDING) {
-		http_request_sleep(req);
-		next = HTTP_STATE_RETRY;
-	} else {
-		next = HTTP_STATE_CONTINUE;
-	}
+	req->fsm_state = LOGIN_ADMIT;
+	next = HTTP_STATE_CONTINUE;
 
 out:
 	if (pass.data != NULL)
@@ -126,20 +124,53 @@ out:
 	return (next);
 }
 
+/* Refused logins that need no check still answer 429 when blocked. */
+static int
+login_admit(struct http_request *req)
+{
+	struct login	*l = http_state_get(req);
+	int		 check;
+
+	check = l->pg.result == RG_LOGIN_PENDING;
+	switch (rg_login_admit(req, l->user, l->addr, l->since, check)) {
+	case RG_ADMIT_WAIT:
+		http_request_sleep(req);
+		return (HTTP_STATE_RETRY);
+	case RG_ADMIT_REFUSED:
+		return (HTTP_STATE_COMPLETE);
+	}
+
+	req->fsm_state = LOGIN_CONNECTED;
+	if (!check)
+		return (HTTP_STATE_CONTINUE);
+
+	l->admitted = 1;
+	rg_login_conn_start(&l->pg, l->user, l->pass, login_wakeup, req);
+	OPENSSL_cleanse(l->pass, sizeof(l->pass));
+	if (l->pg.result != RG_LOGIN_PENDING)
+		return (HTTP_STATE_CONTINUE);
+
+	http_request_sleep(req);
+	return (HTTP_STATE_RETRY);
+}
+
 static int
 login_connected(struct http_request *req)
 {
 	struct login	*l = http_state_get(req);
 	struct rg_query	*q;
 
-	switch (l->pg.result) {
-	case RG_LOGIN_PENDING:
+	if (l->pg.result == RG_LOGIN_PENDING) {
 		http_request_sleep(req);
 		return (HTTP_STATE_RETRY);
+	}
+	if (l->pg.result == RG_LOGIN_DENIED)
+		return (login_denied(req, l));
+	login_release(l);
+
+	switch (l->pg.result) {
 	case RG_LOGIN_OK:
 		break;
-	case RG_LOGIN_DENIED:
-		return (login_denied(req, l));
 	case RG_LOGIN_TIMEOUT:
 		rg_respond_internal(req, "login: no answer from n%d within "
 		    "%lld ms", rg_cfg.primary,
@@ -212,10 +243,20 @@ login_created(struct http_request *req)
 	return (HTTP_STATE_COMPLETE);
 }
 
+/* The check is over: its slot and keys are free for waiters. */
+static void
+login_release(struct login *l)
+{
+	rg_login_release(l->req, l->user, l->addr, l->admitted);
+	l->admitted = 0;
+}
+
+/* The failure is recorded before the release, so waiters see it. */
 static int
 login_denied(struct http_request *req, struct login *l)
 {
 	rg_login_outcome(l->user, l->addr, 0);
+	login_release(l);
 	kore_log(LOG_NOTICE, "login failed: %s from %s", l->user, l->addr);
 	rg_respond_error(req, HTTP_STATUS_UNAUTHORIZED, MSG_DENIED);
 	return (HTTP_STATE_COMPLETE);
@@ -236,6 +277,8 @@ login_free(struct http_request *req)
 		return;
 
 	rg_login_conn_close(&l->pg);
+	login_release(l);
 	rg_fanout_cleanup(&l->fan);
+	OPENSSL_cleanse(l->pass, sizeof(l->pass));
 	OPENSSL_cleanse(l->secret, sizeof(l->secret));
 }

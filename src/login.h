@@ -18,6 +18,7 @@ struct http_request;
 
 #define RG_LOGIN_USER_MAX	64	/* PostgreSQL's NAMEDATALEN */
 #define RG_LOGIN_ADDR_MAX	48
+#define RG_LOGIN_PASS_MAX	1024	/* kore.conf's v_password */
 
 /* Per-worker login state: the primary's address, the throttle. */
 void	rg_login_init(void);
@@ -50,11 +51,17 @@ void	rg_login_conn_start(struct rg_login_conn *, const char *,
 	    const char *, void (*)(void *), void *);
 void	rg_login_conn_close(struct rg_login_conn *);
 
-/* login_admit.c: throttling by name and address. */
+/* login_admit.c: throttling and admission by name and address. */
+#define RG_ADMIT_GO		0
+#define RG_ADMIT_WAIT		1
+#define RG_ADMIT_REFUSED	2
+
 void	rg_login_admit_init(void);
 void	rg_login_addr(struct http_request *, char *, size_t);
-int	rg_login_throttled(struct http_request *, const char *,
-	    const char *);
+int	rg_login_admit(struct http_request *, const char *, const char *,
+	    uint64_t, int);
+void	rg_login_release(struct http_request *, const char *, const char *,
+	    int);
 void	rg_login_outcome(const char *, const char *, int);
 
 #endif /* !RG_LOGIN_H */

@@ -6,6 +6,7 @@ or revoke the admin role while a session is live."""
 
 import base64
 import hashlib
+import http.client
 import os
 import signal
 import socket
@@ -17,6 +18,8 @@ import urllib.parse
 
 import psycopg2
 import pytest
+
+from rgtest import Client
 
 
 LOGIN = "/api/v2/login/"
@@ -30,6 +33,7 @@ DENIED = "the provided credentials did not match any account on the server\n"
 NOT_VALIDATED = "the provided authentication session could not be validated\n"
 FORBIDDEN = "user not allowed to access this endpoint\n"
 THROTTLED = "too many failed login attempts\n"
+BUSY = "too many logins in progress\n"
 
 # The docs' example token: a well-formed session that does not exist.
 DOC_TOKEN = "CIGAqM6I6IGfCBIQKS/ul2Wvx6D/qiVPp7lpeA=="
@@ -522,6 +526,8 @@ session_lifetime 3
 login_throttle_after 3
 login_throttle_base_ms 1000
 login_throttle_max_ms 4000
+login_throttle_user_after 30
+login_max_inflight 4
 """
 
 
@@ -582,6 +588,145 @@ def test_throttle_per_address(strict, creds):
     assert int(r.header("retry-after")) >= 1
     time.sleep(1.1)
     login_ok(fresh(strict), user, pw, keepalive=False)
+
+
+class From(Client):
+    """A client whose connections come from another loopback address, so
+    that the server sees another client address (127.0.0.0/8 is all
+    local on Linux)."""
+
+    def __init__(self, server, addr):
+        super().__init__(server.port, server.ca)
+        self.addr = addr
+
+    def connect(self):
+        return http.client.HTTPSConnection(
+            self.host, self.port, context=self.ctx, timeout=30,
+            source_address=(self.addr, 0))
+
+
+def at_once(clients, send):
+    """send(client) on every client at the same moment, each connection
+    opened (TLS included) beforehand; the answers or exceptions, in
+    order."""
+    for c in clients:
+        c.conn = c.connect()
+        c.conn.connect()
+    go = threading.Barrier(len(clients))
+    got = [None] * len(clients)
+
+    def run(i):
+        go.wait()
+        try:
+            got[i] = send(clients[i])
+        except Exception as e:  # recorded, so the assertion shows it
+            got[i] = repr(e)
+
+    threads = [threading.Thread(target=run, args=(i,))
+               for i in range(len(clients))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return got
+
+
+def status(r):
+    return getattr(r, "status", r)
+
+
+def test_parallel_guesses_are_throttled(strict, creds):
+    """Guesses sent all at once must not all pass the throttle while the
+    first answers are still on their way: attempts in flight count
+    against the failures left (3 per worker; workers learn of each
+    other's failures by message), the others wait and then get 429."""
+    _, (user, pw) = creds
+    target = rnd("victim")
+    got = at_once([From(strict, "127.0.0.4") for _ in range(16)],
+                  lambda c: login(c, target, wrong_password()))
+    codes = [status(r) for r in got]
+    assert set(codes) <= {401, 429, 503}, codes
+    assert codes.count(401) <= 3 * strict.workers, codes
+    assert codes.count(429) >= 1, codes
+
+
+def test_parallel_good_logins_all_succeed(strict, creds):
+    """Good logins sent all at once wait for each other (in flight, not
+    failed) instead of being refused."""
+    _, (user, pw) = creds
+    got = at_once([From(strict, "127.0.0.5") for _ in range(4)],
+                  lambda c: login(c, user, pw))
+    assert [status(r) for r in got] == [200] * 4, got
+    for r in got:
+        SECRETS.add(r.json()["session"])
+
+
+def test_burst_does_not_lock_out_other_addresses(strict, creds):
+    """200 wrong passwords for the admin from one address, sent 16 at a
+    time: that address is blocked, the admin is not: a login from
+    another address succeeds at once."""
+    (admin, apw), _ = creds
+    codes = []
+
+    def burst(c):
+        return [status(login(c, admin, wrong_password()))
+                for _ in range(13)]
+
+    got = at_once([From(strict, "127.0.0.6") for _ in range(16)], burst)
+    for r in got:
+        assert isinstance(r, list), r
+        codes += r
+    assert len(codes) >= 192
+    assert set(codes) <= {401, 429, 503}, codes
+    assert codes.count(429) > codes.count(401), codes
+    r = login(From(strict, "127.0.0.7"), admin, apw)
+    assert r.status == 200, r
+    SECRETS.add(r.json()["session"])
+
+
+def test_name_blocked_after_failures_from_many_addresses(strict, creds):
+    """The slower per-name limit: login_throttle_user_after (30)
+    failures from any addresses block the name everywhere."""
+    target = rnd("spread")
+    for i in range(30):
+        r = login(From(strict, "127.0.1.%d" % (i + 1)), target,
+                  wrong_password())
+        assert_plain(r, 401, DENIED)
+    r = login(From(strict, "127.0.1.200"), target, wrong_password())
+    assert_plain(r, 429, THROTTLED)
+    assert int(r.header("retry-after")) >= 1
+
+
+def test_login_flood(strict, creds):
+    """Many concurrent logins from many addresses: each worker checks at
+    most login_max_inflight (4) at once and answers the rest with a fast
+    503 and Retry-After, never a 500; a legitimate user who retries as
+    told gets in during the flood."""
+    _, (user, pw) = creds
+    clients = [From(strict, "127.0.2.%d" % (i + 1)) for i in range(60)]
+    legit = {}
+
+    def one(c):
+        if c is clients[0]:
+            for _ in range(200):
+                r = login(From(strict, "127.0.0.8"), user, pw,
+                          keepalive=False)
+                if r.status not in (429, 503):
+                    break
+                time.sleep(0.05)
+            legit["r"] = r
+        return login(c, rnd("ghost"), wrong_password())
+
+    got = at_once(clients, one)
+    codes = [status(r) for r in got]
+    assert set(codes) <= {401, 503}, codes
+    assert codes.count(503) >= 1, codes
+    for r in got:
+        if r.status == 503:
+            assert_plain(r, 503, BUSY)
+            assert r.header("retry-after") == "1"
+    assert legit["r"].status == 200, legit["r"]
+    SECRETS.add(legit["r"].json()["session"])
 
 
 def max_connections(server):
