@@ -4,9 +4,10 @@
  * The session comes from the X-Cockroach-API-Session header, or from
  * the `session` cookie when that header says `cookie` (CockroachDB's
  * CSRF guard: a browser cannot set the header cross-site).  One query
- * on the primary returns the stored hash, validity and whether the user
- * is an admin now, so logouts and role revocations apply at once on
- * every worker; the hash is compared here in constant time.  When
+ * on the primary returns the stored hash, validity, whether the user is
+ * an admin and how long the session has left; the hash is compared here
+ * in constant time.  The answer is cached for session_cache_ms (see
+ * session.c): a hit costs no query at all.  When
  * "lastUsedAt" is more than a minute old, a second statement refreshes
  * it before the handler runs: at most one write per session per minute,
  * none per request, and the common path stays a plain SELECT (a
@@ -15,6 +16,7 @@
 
 #include <openssl/crypto.h>
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "roachgate.h"
@@ -30,15 +32,18 @@ int	rg_auth_admin(struct http_request *, const void *);
 
 /* Lives in ctx->ep while the hook runs; the handler gets ep back empty. */
 struct auth_state {
-	char		id[24];
+	int64_t		id;
+	char		idtxt[24];
 	uint8_t		hash[RG_SESSION_HASH_LEN];
 	int		admin;
+	uint64_t	asked;		/* kore_time_ms() when looked up */
 };
 
 static int	auth_start(struct http_request *, struct rg_ctx *);
 static int	auth_finish(struct http_request *, struct rg_ctx *);
 static int	auth_touched(struct http_request *, struct rg_ctx *);
 static int	auth_verdict(struct http_request *, struct rg_ctx *);
+static int	auth_forbidden(struct http_request *, struct rg_ctx *);
 static int	auth_done(struct rg_ctx *, int);
 
 static const char	lookup_sql[] =
@@ -46,7 +51,8 @@ static const char	lookup_sql[] =
     " \"revokedAt\" IS NULL AND \"expiresAt\" > now(),"
     " \"revokedAt\" IS NULL AND \"expiresAt\" > now()"
     " AND roachgate.is_admin(username, $2),"
-    " \"lastUsedAt\" < now() - interval '1 minute'"
+    " \"lastUsedAt\" < now() - interval '1 minute',"
+    " floor(extract(epoch FROM \"expiresAt\" - now()) * 1000)::int8"
     " FROM roachgate.web_sessions WHERE id = $1";
 
 static const char	touch_sql[] =
@@ -79,9 +85,10 @@ auth_start(struct http_request *req, struct rg_ctx *ctx)
 	struct auth_state	*st;
 	struct rg_query		*q;
 	uint8_t			 secret[RG_TOKEN_SECRET_MAX];
+	uint8_t			 hash[RG_SESSION_HASH_LEN];
 	size_t			 slen;
 	int64_t			 id;
-	int			 r;
+	int			 r, admin;
 
 	/* Absent: 401; present but undecodable: 400. */
 	if ((r = rg_session_token(req, &id, secret, &slen)) != RG_SESSION_OK) {
@@ -91,18 +98,27 @@ auth_start(struct http_request *req, struct rg_ctx *ctx)
 		return (auth_done(ctx, KORE_RESULT_ERROR));
 	}
 
+	rg_session_hash(secret, slen, hash);
+	OPENSSL_cleanse(secret, sizeof(secret));
+	if (rg_session_cached(id, hash, &admin)) {
+		if (!admin)
+			return (auth_forbidden(req, ctx));
+		return (auth_done(ctx, KORE_RESULT_OK));
+	}
+
 	kore_free(ctx->ep);
 	ctx->ep = st = kore_calloc(1, sizeof(*st));
-	(void)snprintf(st->id, sizeof(st->id), "%lld", (long long)id);
-	rg_session_hash(secret, slen, st->hash);
-	OPENSSL_cleanse(secret, sizeof(secret));
+	st->id = id;
+	(void)snprintf(st->idtxt, sizeof(st->idtxt), "%lld", (long long)id);
+	memcpy(st->hash, hash, sizeof(st->hash));
 
 	ctx->fan.n = 1;
 	q = &ctx->fan.q[0];
 	rg_query_prepare(q, rg_config_node(&rg_cfg, rg_cfg.primary),
 	    lookup_sql);
-	rg_query_param(q, st->id, -1, 0);
+	rg_query_param(q, st->idtxt, -1, 0);
 	rg_query_param(q, rg_cfg.admin_role, -1, 0);
+	st->asked = kore_time_ms();
 	rg_fanout_start(&ctx->fan, req, rg_cfg.node_timeout_ms);
 
 	ctx->auth_phase = AUTH_WAIT;
@@ -136,13 +152,15 @@ auth_finish(struct http_request *req, struct rg_ctx *ctx)
 	}
 
 	st->admin = strcmp(rg_query_value(q, 0, 2, NULL), "t") == 0;
+	rg_session_remember(st->id, st->hash, st->admin, st->asked,
+	    strtoll(rg_query_value(q, 0, 4, NULL), NULL, 10));
 
 	if (strcmp(rg_query_value(q, 0, 3, NULL), "t") != 0)
 		return (auth_verdict(req, ctx));
 
 	rg_query_prepare(q, rg_config_node(&rg_cfg, rg_cfg.primary),
 	    touch_sql);
-	rg_query_param(q, st->id, -1, 0);
+	rg_query_param(q, st->idtxt, -1, 0);
 	rg_fanout_start(&ctx->fan, req, rg_cfg.node_timeout_ms);
 	ctx->auth_phase = AUTH_TOUCH;
 	return (auth_touched(req, ctx));
@@ -169,13 +187,18 @@ auth_verdict(struct http_request *req, struct rg_ctx *ctx)
 {
 	struct auth_state	*st = ctx->ep;
 
-	if (!st->admin) {
-		rg_respond_error(req, HTTP_STATUS_FORBIDDEN,
-		    "user not allowed to access this endpoint");
-		return (auth_done(ctx, KORE_RESULT_ERROR));
-	}
+	if (!st->admin)
+		return (auth_forbidden(req, ctx));
 
 	return (auth_done(ctx, KORE_RESULT_OK));
+}
+
+static int
+auth_forbidden(struct http_request *req, struct rg_ctx *ctx)
+{
+	rg_respond_error(req, HTTP_STATUS_FORBIDDEN,
+	    "user not allowed to access this endpoint");
+	return (auth_done(ctx, KORE_RESULT_ERROR));
 }
 
 /* One exit: the handler gets a clean fan-out and no endpoint state. */

@@ -58,6 +58,10 @@ static const struct {
 	    offsetof(struct rg_config, throttle_entries), 16, 1000000 },
 	{ "login_max_inflight", offsetof(struct rg_config, login_max_inflight),
 	    1, 10000 },
+	{ "session_cache_ms", offsetof(struct rg_config, session_cache_ms),
+	    0, 60000 },
+	{ "session_cache_entries",
+	    offsetof(struct rg_config, session_cache_entries), 1, 1000000 },
 };
 
 void
@@ -75,6 +79,8 @@ rg_config_defaults(struct rg_config *cfg)
 	cfg->throttle_user_after = 50;
 	cfg->throttle_entries = 2048;
 	cfg->login_max_inflight = 16;
+	cfg->session_cache_ms = 2000;
+	cfg->session_cache_entries = 4096;
 }
 
 int

@@ -4,7 +4,8 @@
  * CockroachDB).  Unlike CockroachDB, the secret must match: the token's
  * id alone cannot log anyone out.  The row keeps its first revocation
  * time; a second logout with the same token still answers 200, as the
- * reference does.
+ * reference does.  The session leaves every worker's session cache at
+ * once (session.c).
  */
 
 #include <openssl/crypto.h>
@@ -19,6 +20,7 @@
 int	rg_logout(struct http_request *);
 
 struct logout {
+	int64_t		id;
 	char		idtxt[24];
 	uint8_t		hash[RG_SESSION_HASH_LEN];
 };
@@ -75,6 +77,7 @@ logout_start(struct http_request *req)
 
 	ctx = rg_ctx_get(req);
 	ctx->ep = lo = kore_calloc(1, sizeof(*lo));
+	lo->id = id;
 	(void)snprintf(lo->idtxt, sizeof(lo->idtxt), "%lld", (long long)id);
 	rg_session_hash(secret, slen, lo->hash);
 	OPENSSL_cleanse(secret, sizeof(secret));
@@ -96,6 +99,7 @@ logout_wait(struct http_request *req)
 {
 	struct rg_ctx	*ctx = rg_ctx_get(req);
 	struct rg_query	*q = &ctx->fan.q[0];
+	struct logout	*lo = ctx->ep;
 
 	if (!rg_fanout_poll(&ctx->fan))
 		return (HTTP_STATE_RETRY);
@@ -111,6 +115,7 @@ logout_wait(struct http_request *req)
 		    "invalid session");
 		return (HTTP_STATE_COMPLETE);
 	}
+	rg_session_forget(lo->id);
 
 	http_response_header(req, "content-type", "application/json");
 	http_response(req, HTTP_STATUS_OK, logged_out, sizeof(logged_out) - 1);

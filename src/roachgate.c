@@ -13,6 +13,7 @@
 
 #include "roachgate.h"
 #include "login.h"
+#include "session.h"
 
 #define CONFIG_DEFAULT	"conf/cluster.conf"
 
@@ -103,6 +104,7 @@ kore_worker_configure(void)
 
 	rg_liveness_init();
 	rg_login_init();
+	rg_session_cache_init();
 	rg_sampler_init();
 }
 

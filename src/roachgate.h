@@ -15,6 +15,7 @@
 
 #define RG_NITEMS(a)		(sizeof(a) / sizeof((a)[0]))
 
+#define RG_MSG_LOGOUT		(KORE_MSG_APP_BASE + 1)
 #define RG_MSG_LOGIN_FAIL	(KORE_MSG_APP_BASE + 2)
 #define RG_MSG_LOGIN_OK		(KORE_MSG_APP_BASE + 3)
 #define RG_MSG_LIVENESS		(KORE_MSG_APP_BASE + 4)

@@ -1,7 +1,15 @@
 /*
  * Session helpers shared by the admin check (auth.c), login.c and
  * logout.c: reading the token from the header or the cookie, hashing
- * the secret and comparing it with the stored hash.
+ * the secret and comparing it with the stored hash, and the per-worker
+ * cache of validated sessions.
+ *
+ * A cache entry is used until the earlier of session_cache_ms after the
+ * lookup was sent and the session's expiry as the primary saw it then,
+ * both on the monotonic clock: it never outlives "expiresAt".  A logout
+ * drops the entry here at once and on every other worker by a Kore
+ * message; other changes in the database (a role revoked, a session
+ * revoked by SQL) take effect within session_cache_ms.
  */
 
 #include <openssl/evp.h>
@@ -9,6 +17,7 @@
 #include <string.h>
 
 #include "roachgate.h"
+#include "sesscache.h"
 #include "session.h"
 #include "token.h"
 
@@ -16,6 +25,62 @@ static int	session_cookie(struct http_request *, int64_t *, uint8_t *,
 		    size_t *);
 static int	session_cookie_line(const char *, int64_t *, uint8_t *,
 		    size_t *);
+static void	session_msg_logout(struct kore_msg *, const void *);
+
+static struct rg_sesscache	cache;
+
+void
+rg_session_cache_init(void)
+{
+	size_t		n;
+
+	n = rg_cfg.session_cache_ms > 0 ?
+	    (size_t)rg_cfg.session_cache_entries : 0;
+	if (rg_sesscache_init(&cache, n) == -1)
+		fatal("roachgate: cannot allocate the session cache");
+
+	if (!kore_msg_register(RG_MSG_LOGOUT, session_msg_logout))
+		fatal("roachgate: cannot register the logout message");
+}
+
+int
+rg_session_cached(int64_t id, const uint8_t *hash, int *admin)
+{
+	return (rg_sesscache_get(&cache, id, hash, kore_time_ms(), admin));
+}
+
+void
+rg_session_remember(int64_t id, const uint8_t *hash, int admin,
+    uint64_t asked, int64_t left)
+{
+	int64_t		keep;
+
+	if (rg_cfg.session_cache_ms == 0 || left <= 0)
+		return;
+
+	keep = left < rg_cfg.session_cache_ms ? left : rg_cfg.session_cache_ms;
+	rg_sesscache_put(&cache, id, hash, admin, asked + (uint64_t)keep);
+}
+
+/* Our own message comes back too: dropping twice is harmless. */
+void
+rg_session_forget(int64_t id)
+{
+	rg_sesscache_drop(&cache, id);
+	kore_msg_send(KORE_MSG_WORKER_ALL, RG_MSG_LOGOUT, &id, sizeof(id));
+}
+
+static void
+session_msg_logout(struct kore_msg *msg, const void *data)
+{
+	int64_t		id;
+
+	if (msg->length != sizeof(id))
+		return;
+
+	memcpy(&id, data, sizeof(id));
+	rg_sesscache_drop(&cache, id);
+}
 
 void
 rg_session_hash(const void *data, size_t len, uint8_t *out)

@@ -48,4 +48,17 @@ int	rg_session_header(struct http_request *, int64_t *, uint8_t *,
 int	rg_session_token(struct http_request *, int64_t *, uint8_t *,
 	    size_t *);
 
+/*
+ * The per-worker cache of validated sessions (session_cache_ms).
+ * rg_session_cached: 1 and *admin on a usable hit.  rg_session_remember:
+ * cache what the primary said, started at `asked` (kore_time_ms() when
+ * the lookup was sent) with `left` ms of the session's life then.
+ * rg_session_forget: a logout, on this worker and on every other.
+ */
+void	rg_session_cache_init(void);
+int	rg_session_cached(int64_t, const uint8_t *, int *);
+void	rg_session_remember(int64_t, const uint8_t *, int, uint64_t,
+	    int64_t);
+void	rg_session_forget(int64_t);
+
 #endif /* !RG_SESSION_H */

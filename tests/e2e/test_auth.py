@@ -35,6 +35,10 @@ FORBIDDEN = "user not allowed to access this endpoint\n"
 THROTTLED = "too many failed login attempts\n"
 BUSY = "too many logins in progress\n"
 
+# session_cache_ms of the e2e server (the default), in seconds: a change
+# made in the database reaches the admin check within this time.
+CACHE = 2.0
+
 # The docs' example token: a well-formed session that does not exist.
 DOC_TOKEN = "CIGAqM6I6IGfCBIQKS/ul2Wvx6D/qiVPp7lpeA=="
 
@@ -400,25 +404,34 @@ def test_hook_expired_session(client, creds, db):
     assert get_admin(client, tok).status == 200
     sql(db, 'UPDATE roachgate.web_sessions SET "expiresAt" = '
         "now() - interval '1 second' WHERE id = %s", sid)
+    time.sleep(CACHE)
     assert_plain(get_admin(client, tok), 401, NOT_VALIDATED)
 
 
 def test_hook_role_granted_and_revoked(client, role, db):
+    """Role changes reach the admin check within the session cache's
+    time (the sessions' answers are cached for CACHE)."""
     name, pw = role()
     tok = login_ok(client, name, pw)
     assert_plain(get_admin(client, tok), 403, FORBIDDEN)
     sql(db, "GRANT pg_monitor TO %s" % name)
+    time.sleep(CACHE)
     assert get_admin(client, tok).status == 200
     sql(db, "REVOKE pg_monitor FROM %s" % name)
+    time.sleep(CACHE)
     assert_plain(get_admin(client, tok), 403, FORBIDDEN)
     sql(db, "ALTER ROLE %s SUPERUSER" % name)
+    time.sleep(CACHE)
     assert get_admin(client, tok).status == 200
     sql(db, "ALTER ROLE %s NOSUPERUSER" % name)
+    time.sleep(CACHE)
     assert_plain(get_admin(client, tok), 403, FORBIDDEN)
     # A dropped role's session no longer opens admin routes.
     sql(db, "GRANT pg_monitor TO %s" % name)
+    time.sleep(CACHE)
     assert get_admin(client, tok).status == 200
     sql(db, "DROP ROLE %s" % name)
+    time.sleep(CACHE)
     assert_plain(get_admin(client, tok), 403, FORBIDDEN)
 
 
@@ -528,6 +541,7 @@ login_throttle_base_ms 1000
 login_throttle_max_ms 4000
 login_throttle_user_after 30
 login_max_inflight 4
+session_cache_ms 5000
 """
 
 
@@ -776,6 +790,84 @@ def test_workers_agree(strict, creds):
     finally:
         for f in filler:
             f.close()
+
+
+def outlive(db, tok):
+    """The strict server's sessions last 3 s: this one an hour."""
+    sid, _ = decode_token(tok)
+    sql(db, 'UPDATE roachgate.web_sessions SET "expiresAt" = '
+        "now() + interval '1 hour' WHERE id = %s", sid)
+
+
+def test_cache_logout_on_every_worker(strict, creds, db):
+    """Both workers have the session cached (connections made before
+    and after filling the first worker), then a logout: every request
+    after it gets 401, on either worker, well within session_cache_ms."""
+    (admin, apw), _ = creds
+    first = [fresh(strict) for _ in range(4)]
+    for c in first:
+        assert c.get("/api/v2/health/").status == 200
+    filler = other_worker(strict)
+    try:
+        second = [fresh(strict) for _ in range(4)]
+        tok = login_ok(second[0], admin, apw)
+        outlive(db, tok)
+        for _ in range(2):
+            for c in first + second:
+                assert get_admin(c, tok).status == 200
+        r = post(first[0], LOGOUT, headers={HDR: tok})
+        assert r.status == 200, r
+        for c in second + first:
+            assert_plain(get_admin(c, tok), 401, NOT_VALIDATED)
+        for c in first + second:
+            assert_plain(get_admin(c, tok), 401, NOT_VALIDATED)
+    finally:
+        for f in filler:
+            f.close()
+
+
+def test_cache_expiry_is_exact(strict, creds, db):
+    """With 3-second sessions and a 5-second cache: every answer received
+    before "expiresAt" is 200, every request sent at or after it is 401,
+    on kept and new connections."""
+    (admin, apw), _ = creds
+    tok = login_ok(fresh(strict), admin, apw, keepalive=False)
+    sid, _ = decode_token(tok)
+    expires = float(sql(db, 'SELECT extract(epoch FROM "expiresAt") FROM '
+                        "roachgate.web_sessions WHERE id = %s", sid)[0][0])
+    kept = [fresh(strict) for _ in range(4)]
+    seen = []
+    while time.time() < expires + 0.5:
+        for c in kept + [fresh(strict)]:
+            sent = time.time()
+            r = get_admin(c, tok, keepalive=c in kept)
+            seen.append((sent, time.time(), r.status))
+    before = [st for sent, got, st in seen if got < expires]
+    after = [st for sent, got, st in seen if sent >= expires]
+    assert before and after, seen
+    assert set(before) == {200}, seen
+    assert set(after) == {401}, seen
+
+
+def test_cache_role_revocation_within_bound(strict, role, db):
+    """A revoked admin role holds at most session_cache_ms (5 s) after
+    the cached answer: every request sent later is a 403."""
+    name, pw = role()
+    sql(db, "GRANT pg_monitor TO %s" % name)
+    c = fresh(strict)
+    tok = login_ok(c, name, pw)
+    outlive(db, tok)
+    assert get_admin(c, tok).status == 200
+    cached = time.time()
+    sql(db, "REVOKE pg_monitor FROM %s" % name)
+    late = []
+    while time.time() < cached + 5.5:
+        sent = time.time()
+        st = get_admin(c, tok).status
+        if sent >= cached + 5.0:
+            late.append(st)
+        time.sleep(0.1)
+    assert late and set(late) == {403}, late
 
 
 def test_short_session_lifetime(strict, creds, db):
