@@ -4,8 +4,9 @@
  * CockroachDB).  Unlike CockroachDB, the secret must match: the token's
  * id alone cannot log anyone out.  The row keeps its first revocation
  * time; a second logout with the same token still answers 200, as the
- * reference does.  The session leaves every worker's session cache at
- * once (session.c).
+ * reference does.  The session leaves every worker's session cache
+ * (session.c): the answer waits until our own message has come back,
+ * so the other workers have it before the client can ask them.
  */
 
 #include <openssl/crypto.h>
@@ -23,17 +24,23 @@ struct logout {
 	int64_t		id;
 	char		idtxt[24];
 	uint8_t		hash[RG_SESSION_HASH_LEN];
+	uint64_t	seq;		/* our logout message */
+	uint64_t	since;
 };
 
 static int	logout_start(struct http_request *);
 static int	logout_wait(struct http_request *);
+static int	logout_told(struct http_request *);
 
 static struct http_state	states[] = {
 	KORE_HTTP_STATE(logout_start),
 	KORE_HTTP_STATE(logout_wait),
+	KORE_HTTP_STATE(logout_told),
 };
 
 #define LOGOUT_WAIT	1
+#define LOGOUT_TOLD	2
+#define LOGOUT_TELL_MS	1000	/* then answer anyway: the row is revoked */
 
 static const char	revoke_sql[] =
     "UPDATE roachgate.web_sessions"
@@ -115,7 +122,25 @@ logout_wait(struct http_request *req)
 		    "invalid session");
 		return (HTTP_STATE_COMPLETE);
 	}
-	rg_session_forget(lo->id);
+	lo->seq = rg_session_forget(lo->id);
+	lo->since = kore_time_ms();
+	req->fsm_state = LOGOUT_TOLD;
+	return (HTTP_STATE_CONTINUE);
+}
+
+/* The message's arrival wakes the event loop: no timer is needed. */
+static int
+logout_told(struct http_request *req)
+{
+	struct rg_ctx	*ctx = rg_ctx_get(req);
+	struct logout	*lo = ctx->ep;
+
+	if (!rg_session_forgotten(lo->seq)) {
+		if (kore_time_ms() - lo->since < LOGOUT_TELL_MS)
+			return (HTTP_STATE_RETRY);
+		kore_log(LOG_NOTICE, "logout: workers not told within %d ms",
+		    LOGOUT_TELL_MS);
+	}
 
 	http_response_header(req, "content-type", "application/json");
 	http_response(req, HTTP_STATUS_OK, logged_out, sizeof(logged_out) - 1);

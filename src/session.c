@@ -27,7 +27,15 @@ static int	session_cookie_line(const char *, int64_t *, uint8_t *,
 		    size_t *);
 static void	session_msg_logout(struct kore_msg *, const void *);
 
+/* Payload of RG_MSG_LOGOUT: the session, and the sender's count. */
+struct logout_msg {
+	int64_t		id;
+	uint64_t	seq;
+};
+
 static struct rg_sesscache	cache;
+static uint64_t			logout_sent;
+static uint64_t			logout_echoed;
 
 void
 rg_session_cache_init(void)
@@ -62,24 +70,43 @@ rg_session_remember(int64_t id, const uint8_t *hash, int admin,
 	rg_sesscache_put(&cache, id, hash, admin, asked + (uint64_t)keep);
 }
 
-/* Our own message comes back too: dropping twice is harmless. */
-void
+/*
+ * Drops id here at once and tells every worker; returns the number to
+ * give rg_session_forgotten().  Our own message comes back too, after
+ * the parent has passed it to every other worker.
+ */
+uint64_t
 rg_session_forget(int64_t id)
 {
+	struct logout_msg	m;
+
 	rg_sesscache_drop(&cache, id);
-	kore_msg_send(KORE_MSG_WORKER_ALL, RG_MSG_LOGOUT, &id, sizeof(id));
+	m.id = id;
+	m.seq = ++logout_sent;
+	kore_msg_send(KORE_MSG_WORKER_ALL, RG_MSG_LOGOUT, &m, sizeof(m));
+
+	return (m.seq);
+}
+
+/* 1 once our own logout message `seq` has come back. */
+int
+rg_session_forgotten(uint64_t seq)
+{
+	return (logout_echoed >= seq);
 }
 
 static void
 session_msg_logout(struct kore_msg *msg, const void *data)
 {
-	int64_t		id;
+	struct logout_msg	m;
 
-	if (msg->length != sizeof(id))
+	if (msg->length != sizeof(m))
 		return;
 
-	memcpy(&id, data, sizeof(id));
-	rg_sesscache_drop(&cache, id);
+	memcpy(&m, data, sizeof(m));
+	rg_sesscache_drop(&cache, m.id);
+	if (msg->src == worker->id && m.seq > logout_echoed)
+		logout_echoed = m.seq;
 }
 
 void

@@ -53,12 +53,14 @@ int	rg_session_token(struct http_request *, int64_t *, uint8_t *,
  * rg_session_cached: 1 and *admin on a usable hit.  rg_session_remember:
  * cache what the primary said, started at `asked` (kore_time_ms() when
  * the lookup was sent) with `left` ms of the session's life then.
- * rg_session_forget: a logout, on this worker and on every other.
+ * rg_session_forget: a logout, on this worker and on every other;
+ * rg_session_forgotten says when every worker has been told.
  */
 void	rg_session_cache_init(void);
 int	rg_session_cached(int64_t, const uint8_t *, int *);
 void	rg_session_remember(int64_t, const uint8_t *, int, uint64_t,
 	    int64_t);
-void	rg_session_forget(int64_t);
+uint64_t rg_session_forget(int64_t);
+int	rg_session_forgotten(uint64_t);
 
 #endif /* !RG_SESSION_H */
