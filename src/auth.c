@@ -1,25 +1,25 @@
 /*
- * The authentication hook of every admin route (kore.conf: rg_admin)
- * and the per-worker session plumbing.
+ * The authentication hook of every admin route (kore.conf: rg_admin).
  *
  * The session comes from the X-Cockroach-API-Session header, or from
  * the `session` cookie when that header says `cookie` (CockroachDB's
  * CSRF guard: a browser cannot set the header cross-site).  One query
- * on the primary returns the stored hash, validity and whether the user
- * is an admin now, so logouts and role revocations apply at once on
- * every worker; the hash is compared here in constant time.  When
+ * on the primary returns the stored hash, validity, whether the user is
+ * an admin and how long the session has left; the hash is compared here
+ * in constant time.  The answer is cached for session_cache_ms (see
+ * session.c): a hit costs no query at all.  When
  * "lastUsedAt" is more than a minute old, a second statement refreshes
  * it before the handler runs: at most one write per session per minute,
  * none per request, and the common path stays a plain SELECT (a
  * data-modifying CTE in the lookup halved its throughput).
  */
 
-#include <openssl/evp.h>
+#include <openssl/crypto.h>
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "roachgate.h"
-#include "rangeinfo.h"
 #include "session.h"
 #include "token.h"
 
@@ -33,40 +33,33 @@ int	rg_auth_login(struct http_request *, const void *);
 
 /* Lives in ctx->ep while the hook runs; the handler gets ep back empty. */
 struct auth_state {
-	char		id[24];
+	int64_t		id;
+	char		idtxt[24];
 	uint8_t		hash[RG_SESSION_HASH_LEN];
 	int		admin;
+	uint64_t	asked;		/* kore_time_ms() when looked up */
 };
 
 static int	auth_start(struct http_request *, struct rg_ctx *);
 static int	auth_finish(struct http_request *, struct rg_ctx *);
 static int	auth_touched(struct http_request *, struct rg_ctx *);
 static int	auth_verdict(struct http_request *, struct rg_ctx *);
+static int	auth_forbidden(struct http_request *, struct rg_ctx *);
 static int	auth_done(struct rg_ctx *, int);
-static int	auth_token(struct http_request *, int64_t *, uint8_t *,
-		    size_t *);
-static int	auth_cookie(struct http_request *, int64_t *, uint8_t *,
-		    size_t *);
-static int	auth_cookie_line(const char *, int64_t *, uint8_t *,
-		    size_t *);
 
 static const char	lookup_sql[] =
-    "SELECT \"hashedSecret\", username,"
+    "SELECT encode(\"hashedSecret\", 'hex'),"
     " \"revokedAt\" IS NULL AND \"expiresAt\" > now(),"
     " \"revokedAt\" IS NULL AND \"expiresAt\" > now()"
     " AND roachgate.is_admin(username, $2),"
-    " \"lastUsedAt\" < now() - interval '1 minute'"
+    " \"lastUsedAt\" < now() - interval '1 minute',"
+    " floor(extract(epoch FROM \"expiresAt\" - now()) * 1000)::int8"
+    ", username"
     " FROM roachgate.web_sessions WHERE id = $1";
 
 static const char	touch_sql[] =
     "UPDATE roachgate.web_sessions SET \"lastUsedAt\" = now()"
     " WHERE id = $1 AND \"lastUsedAt\" < now() - interval '1 minute'";
-
-void
-rg_auth_init(void)
-{
-	rg_login_init();
-}
 
 int
 rg_auth_admin(struct http_request *req, const void *data)
@@ -99,70 +92,46 @@ rg_auth_login(struct http_request *req, const void *data)
 	return (rg_auth_admin(req, data));
 }
 
-/* The authenticated user of this request: 1, or 0 if there is none. */
-void
-rg_session_hash(const void *data, size_t len, uint8_t *out)
-{
-	unsigned int	olen;
-
-	olen = RG_SESSION_HASH_LEN;
-	if (!EVP_Digest(data, len, out, &olen, EVP_sha256(), NULL) ||
-	    olen != RG_SESSION_HASH_LEN)
-		fatal("roachgate: SHA-256 failed");
-}
-
-/* Length of s without trailing blanks, as Go's textproto trims values. */
-size_t
-rg_session_trim(const char *s)
-{
-	size_t		len;
-
-	len = strlen(s);
-	while (len > 0 && (s[len - 1] == ' ' || s[len - 1] == '\t'))
-		len--;
-
-	return (len);
-}
-
-int
-rg_session_post_only(struct http_request *req)
-{
-	if (req->method == HTTP_METHOD_POST)
-		return (0);
-
-	http_response_header(req, "allow", "POST");
-	rg_respond_error(req, HTTP_STATUS_METHOD_NOT_ALLOWED,
-	    "method not allowed");
-	return (1);
-}
-
 static int
 auth_start(struct http_request *req, struct rg_ctx *ctx)
 {
 	struct auth_state	*st;
 	struct rg_query		*q;
 	uint8_t			 secret[RG_TOKEN_SECRET_MAX];
+	uint8_t			 hash[RG_SESSION_HASH_LEN];
 	size_t			 slen;
 	int64_t			 id;
-	int			 r;
+	int			 r, admin;
 
-	if ((r = auth_token(req, &id, secret, &slen)) != 0) {
-		rg_respond_error(req, r, "invalid session header");
+	/* Absent: 401; present but undecodable: 400. */
+	if ((r = rg_session_token(req, &id, secret, &slen)) != RG_SESSION_OK) {
+		rg_respond_error(req, r == RG_SESSION_NONE ?
+		    HTTP_STATUS_UNAUTHORIZED : HTTP_STATUS_BAD_REQUEST,
+		    "invalid session header");
 		return (auth_done(ctx, KORE_RESULT_ERROR));
+	}
+
+	rg_session_hash(secret, slen, hash);
+	OPENSSL_cleanse(secret, sizeof(secret));
+	if (rg_session_cached(id, hash, &admin, ctx->username)) {
+		if (!admin && !ctx->login_only)
+			return (auth_forbidden(req, ctx));
+		return (auth_done(ctx, KORE_RESULT_OK));
 	}
 
 	kore_free(ctx->ep);
 	ctx->ep = st = kore_calloc(1, sizeof(*st));
-	(void)snprintf(st->id, sizeof(st->id), "%lld", (long long)id);
-	rg_session_hash(secret, slen, st->hash);
-	OPENSSL_cleanse(secret, sizeof(secret));
+	st->id = id;
+	(void)snprintf(st->idtxt, sizeof(st->idtxt), "%lld", (long long)id);
+	memcpy(st->hash, hash, sizeof(st->hash));
 
 	ctx->fan.n = 1;
 	q = &ctx->fan.q[0];
 	rg_query_prepare(q, rg_config_node(&rg_cfg, rg_cfg.primary),
 	    lookup_sql);
-	rg_query_param(q, st->id, -1, 0);
+	rg_query_param(q, st->idtxt, -1, 0);
 	rg_query_param(q, rg_cfg.admin_role, -1, 0);
+	st->asked = kore_time_ms();
 	rg_fanout_start(&ctx->fan, req, rg_cfg.node_timeout_ms);
 
 	ctx->auth_phase = AUTH_WAIT;
@@ -174,8 +143,6 @@ auth_finish(struct http_request *req, struct rg_ctx *ctx)
 {
 	struct auth_state	*st = ctx->ep;
 	struct rg_query		*q = &ctx->fan.q[0];
-	struct rg_buf		 stored;
-	const char		*v;
 	int			 ok;
 
 	if (!rg_fanout_poll(&ctx->fan))
@@ -187,16 +154,9 @@ auth_finish(struct http_request *req, struct rg_ctx *ctx)
 		return (auth_done(ctx, KORE_RESULT_ERROR));
 	}
 
-	ok = 0;
-	if (rg_query_rows(q) == 1 && !rg_query_isnull(q, 0, 0)) {
-		rg_buf_init(&stored);
-		v = rg_query_value(q, 0, 0, NULL);
-		ok = rg_bytea_decode(v, &stored) == 0 &&
-		    stored.len == sizeof(st->hash) &&
-		    rg_ct_equal(stored.data, st->hash, sizeof(st->hash)) &&
-		    strcmp(rg_query_value(q, 0, 2, NULL), "t") == 0;
-		rg_buf_free(&stored);
-	}
+	ok = rg_query_rows(q) == 1 && !rg_query_isnull(q, 0, 0) &&
+	    rg_session_match(rg_query_value(q, 0, 0, NULL), st->hash) &&
+	    strcmp(rg_query_value(q, 0, 1, NULL), "t") == 0;
 	if (!ok) {
 		rg_respond_error(req, HTTP_STATUS_UNAUTHORIZED,
 		    "the provided authentication session could not be "
@@ -204,16 +164,18 @@ auth_finish(struct http_request *req, struct rg_ctx *ctx)
 		return (auth_done(ctx, KORE_RESULT_ERROR));
 	}
 
+	st->admin = strcmp(rg_query_value(q, 0, 2, NULL), "t") == 0;
 	(void)snprintf(ctx->username, sizeof(ctx->username), "%s",
-	    rg_query_value(q, 0, 1, NULL));
-	st->admin = strcmp(rg_query_value(q, 0, 3, NULL), "t") == 0;
+	    rg_query_value(q, 0, 5, NULL));
+	rg_session_remember(st->id, st->hash, st->admin, ctx->username,
+	    st->asked, strtoll(rg_query_value(q, 0, 4, NULL), NULL, 10));
 
-	if (strcmp(rg_query_value(q, 0, 4, NULL), "t") != 0)
+	if (strcmp(rg_query_value(q, 0, 3, NULL), "t") != 0)
 		return (auth_verdict(req, ctx));
 
 	rg_query_prepare(q, rg_config_node(&rg_cfg, rg_cfg.primary),
 	    touch_sql);
-	rg_query_param(q, st->id, -1, 0);
+	rg_query_param(q, st->idtxt, -1, 0);
 	rg_fanout_start(&ctx->fan, req, rg_cfg.node_timeout_ms);
 	ctx->auth_phase = AUTH_TOUCH;
 	return (auth_touched(req, ctx));
@@ -240,13 +202,18 @@ auth_verdict(struct http_request *req, struct rg_ctx *ctx)
 {
 	struct auth_state	*st = ctx->ep;
 
-	if (!st->admin && !ctx->login_only) {
-		rg_respond_error(req, HTTP_STATUS_FORBIDDEN,
-		    "user not allowed to access this endpoint");
-		return (auth_done(ctx, KORE_RESULT_ERROR));
-	}
+	if (!st->admin && !ctx->login_only)
+		return (auth_forbidden(req, ctx));
 
 	return (auth_done(ctx, KORE_RESULT_OK));
+}
+
+static int
+auth_forbidden(struct http_request *req, struct rg_ctx *ctx)
+{
+	rg_respond_error(req, HTTP_STATUS_FORBIDDEN,
+	    "user not allowed to access this endpoint");
+	return (auth_done(ctx, KORE_RESULT_ERROR));
 }
 
 /* One exit: the handler gets a clean fan-out and no endpoint state. */
@@ -259,108 +226,4 @@ auth_done(struct rg_ctx *ctx, int result)
 	ctx->auth_phase = AUTH_DONE;
 
 	return (result);
-}
-
-/*
- * The session named by the request: 0, or the status to answer with
- * "invalid session header" (401 when absent, 400 when undecodable).
- */
-static int
-auth_token(struct http_request *req, int64_t *id, uint8_t *secret,
-    size_t *slen)
-{
-	const char	*hdr;
-	size_t		 len;
-
-	/* Kore strips leading blanks; Go also strips trailing ones. */
-	len = 0;
-	if (http_request_header(req, RG_SESSION_HEADER, &hdr))
-		len = rg_session_trim(hdr);
-	if (len == 0)
-		return (HTTP_STATUS_UNAUTHORIZED);
-
-	if (len == 6 && memcmp(hdr, "cookie", 6) == 0) {
-		if (auth_cookie(req, id, secret, slen) == -1)
-			return (HTTP_STATUS_BAD_REQUEST);
-		return (0);
-	}
-
-	if (rg_token_decode(hdr, len, id, secret, slen) == -1)
-		return (HTTP_STATUS_BAD_REQUEST);
-
-	return (0);
-}
-
-/*
- * The first `session` cookie that decodes, over every Cookie header, as
- * Go's Request.Cookies() and CockroachDB's FindAndDecodeSessionCookie
- * read them.  Kore's own cookie parser cannot be used: it drops any
- * value that contains '=', which is base64 padding.
- */
-static int
-auth_cookie(struct http_request *req, int64_t *id, uint8_t *secret,
-    size_t *slen)
-{
-	struct http_header	*hdr;
-
-	TAILQ_FOREACH(hdr, &req->req_headers, list) {
-		if (strcasecmp(hdr->header, "cookie") != 0)
-			continue;
-		if (auth_cookie_line(hdr->value, id, secret, slen) == 0)
-			return (0);
-	}
-
-	return (-1);
-}
-
-static int
-auth_cookie_line(const char *line, int64_t *id, uint8_t *secret,
-    size_t *slen)
-{
-	const char	*part, *end, *val, *vend, *p;
-	size_t		 nlen;
-
-	for (part = line; *part != '\0'; part = end + (*end == ';')) {
-		if ((end = strchr(part, ';')) == NULL)
-			end = part + strlen(part);
-		/* textproto.TrimString: ASCII blanks at both ends. */
-		while (part < end && (*part == ' ' || *part == '\t'))
-			part++;
-		vend = end;
-		while (vend > part && (vend[-1] == ' ' || vend[-1] == '\t'))
-			vend--;
-
-		nlen = sizeof(RG_SESSION_COOKIE) - 1;
-		if ((size_t)(vend - part) <= nlen ||
-		    memcmp(part, RG_SESSION_COOKIE, nlen) != 0 ||
-		    part[nlen] != '=')
-			continue;
-
-		val = part + nlen + 1;
-		if (vend - val > 1 && val[0] == '"' && vend[-1] == '"') {
-			val++;
-			vend--;
-		}
-		for (p = val; p < vend; p++) {
-			if (*p < 0x20 || *p >= 0x7f || *p == '"' ||
-			    *p == '\\')
-				break;
-		}
-		if (p != vend)
-			continue;
-
-		if (rg_token_decode(val, (size_t)(vend - val), id, secret,
-		    slen) == 0)
-			return (0);
-	}
-
-	return (-1);
-}
-
-/* For logout.c: the cookie mode reads the same cookie as the hook. */
-int
-rg_session_cookie(struct http_request *req, int64_t *id, uint8_t *secret,
-    size_t *slen)
-{
-	return (auth_cookie(req, id, secret, slen));
 }

@@ -57,6 +57,16 @@ static const struct {
 	    snapshot_max_age_ms), 0, 3600000 },
 	{ "snapshot_max_sessions", offsetof(struct rg_config,
 	    snapshot_max_sessions), 0, 1000000 },
+	{ "login_throttle_user_after",
+	    offsetof(struct rg_config, throttle_user_after), 1, 100000 },
+	{ "login_throttle_entries",
+	    offsetof(struct rg_config, throttle_entries), 16, 1000000 },
+	{ "login_max_inflight", offsetof(struct rg_config, login_max_inflight),
+	    1, 10000 },
+	{ "session_cache_ms", offsetof(struct rg_config, session_cache_ms),
+	    0, 60000 },
+	{ "session_cache_entries",
+	    offsetof(struct rg_config, session_cache_entries), 1, 1000000 },
 };
 
 void
@@ -73,6 +83,11 @@ rg_config_defaults(struct rg_config *cfg)
 	cfg->throttle_max_ms = 300000;
 	cfg->snapshot_max_age_ms = 2000;
 	cfg->snapshot_max_sessions = 5000;
+	cfg->throttle_user_after = 50;
+	cfg->throttle_entries = 2048;
+	cfg->login_max_inflight = 16;
+	cfg->session_cache_ms = 2000;
+	cfg->session_cache_entries = 4096;
 }
 
 int

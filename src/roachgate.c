@@ -13,6 +13,8 @@
 
 #include "roachgate.h"
 #include "snapshot.h"
+#include "login.h"
+#include "session.h"
 
 #define CONFIG_DEFAULT	"conf/cluster.conf"
 
@@ -102,7 +104,8 @@ kore_worker_configure(void)
 	}
 
 	rg_liveness_init();
-	rg_auth_init();
+	rg_login_init();
+	rg_session_cache_init();
 	rg_sampler_init();
 	rg_snapshot_init();
 }

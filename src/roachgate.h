@@ -18,6 +18,7 @@
 
 #define RG_NITEMS(a)		(sizeof(a) / sizeof((a)[0]))
 
+#define RG_MSG_LOGOUT		(KORE_MSG_APP_BASE + 1)
 #define RG_MSG_LOGIN_FAIL	(KORE_MSG_APP_BASE + 2)
 #define RG_MSG_LOGIN_OK		(KORE_MSG_APP_BASE + 3)
 #define RG_MSG_LIVENESS		(KORE_MSG_APP_BASE + 4)
@@ -130,8 +131,5 @@ int	rg_id_cmp(const void *, const void *);
 
 /* sampler.c: drives the catalog's load sampling. */
 void	rg_sampler_init(void);
-
-/* auth.c, login.c, logout.c: sessions. */
-void	rg_auth_init(void);
 
 #endif

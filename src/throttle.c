@@ -15,6 +15,9 @@ static struct rg_throttle_entry	*throttle_slot(struct rg_throttle *,
 				    uint64_t);
 static uint64_t			 throttle_delay(const struct rg_throttle *,
 				    uint32_t);
+static struct rg_throttle_entry	*throttle_add(struct rg_throttle *,
+				    const char *, uint64_t);
+static void			 throttle_tidy(struct rg_throttle_entry *);
 
 int
 rg_throttle_init(struct rg_throttle *t, size_t size, uint32_t after,
@@ -61,16 +64,10 @@ rg_throttle_fail(struct rg_throttle *t, const char *key, uint64_t now)
 {
 	struct rg_throttle_entry	*e;
 	uint64_t			 until;
-	size_t				 len;
-
-	if ((len = strlen(key)) == 0 || len >= sizeof(e->key))
-		return;
 
 	if ((e = throttle_find(t, key)) == NULL) {
-		if ((e = throttle_slot(t, now)) == NULL)
+		if ((e = throttle_add(t, key, now)) == NULL)
 			return;
-		memset(e, 0, sizeof(*e));
-		memcpy(e->key, key, len + 1);
 	} else if (now > e->last && now - e->last > 2 * t->max_ms &&
 	    e->until <= now) {
 		/* Quiet for long enough: start over. */
@@ -95,8 +92,53 @@ rg_throttle_reset(struct rg_throttle *t, const char *key)
 {
 	struct rg_throttle_entry	*e;
 
-	if ((e = throttle_find(t, key)) != NULL)
-		memset(e, 0, sizeof(*e));
+	if ((e = throttle_find(t, key)) == NULL)
+		return;
+
+	e->failures = 0;
+	e->until = 0;
+	throttle_tidy(e);
+}
+
+uint32_t
+rg_throttle_room(const struct rg_throttle *t, const char *key, uint64_t now)
+{
+	const struct rg_throttle_entry	*e;
+	uint32_t			 allowed;
+
+	if (rg_throttle_wait(t, key, now) > 0)
+		return (0);
+	if ((e = throttle_find(t, key)) == NULL)
+		return (t->after);
+
+	allowed = e->failures < t->after ? t->after - e->failures : 1;
+	return (e->inflight < allowed ? allowed - e->inflight : 0);
+}
+
+int
+rg_throttle_begin(struct rg_throttle *t, const char *key, uint64_t now)
+{
+	struct rg_throttle_entry	*e;
+
+	if ((e = throttle_find(t, key)) == NULL &&
+	    (e = throttle_add(t, key, now)) == NULL)
+		return (-1);
+
+	if (e->inflight < UINT32_MAX)
+		e->inflight++;
+	return (0);
+}
+
+void
+rg_throttle_end(struct rg_throttle *t, const char *key)
+{
+	struct rg_throttle_entry	*e;
+
+	if ((e = throttle_find(t, key)) == NULL || e->inflight == 0)
+		return;
+
+	e->inflight--;
+	throttle_tidy(e);
 }
 
 size_t
@@ -129,11 +171,37 @@ throttle_find(const struct rg_throttle *t, const char *key)
 	return (NULL);
 }
 
+/* A new entry for key (valid length), or NULL if none can be had. */
+static struct rg_throttle_entry *
+throttle_add(struct rg_throttle *t, const char *key, uint64_t now)
+{
+	struct rg_throttle_entry	*e;
+	size_t				 len;
+
+	if ((len = strlen(key)) == 0 || len >= sizeof(e->key))
+		return (NULL);
+	if ((e = throttle_slot(t, now)) == NULL)
+		return (NULL);
+
+	memset(e, 0, sizeof(*e));
+	memcpy(e->key, key, len + 1);
+	return (e);
+}
+
+/* An entry with neither failures nor attempts in flight is free. */
+static void
+throttle_tidy(struct rg_throttle_entry *e)
+{
+	if (e->failures == 0 && e->inflight == 0)
+		memset(e, 0, sizeof(*e));
+}
+
 /*
- * A free entry, else the unblocked one whose last failure is the oldest.
- * A blocked entry is never reused: flooding the table with new names must
- * not lift a block.  When every entry is blocked there is none: new keys
- * then wait until the first block ends (full_until).
+ * A free entry, else the unblocked one, with no attempt in flight, whose
+ * last failure is the oldest.  A blocked entry is never reused: flooding
+ * the table with new names must not lift a block.  When every entry is
+ * blocked there is none: new keys then wait until the first block ends
+ * (full_until).
  */
 static struct rg_throttle_entry *
 throttle_slot(struct rg_throttle *t, uint64_t now)
@@ -153,6 +221,8 @@ throttle_slot(struct rg_throttle *t, uint64_t now)
 				first = e->until;
 			continue;
 		}
+		if (e->inflight > 0)
+			continue;
 		if (old == NULL || e->last < old->last)
 			old = e;
 	}

@@ -7,7 +7,7 @@
 
 PURE_SRCS=	rg_buf.c json.c gostrconv.c params.c token.c paginate.c \
 		keys.c qs.c config.c throttle.c pgtext.c nodeerr.c rangeinfo.c \
-		valid.c
+		valid.c sesscache.c
 TEST_SRCS=	keyenc.c
 
 SRCDIR=		../../src

@@ -6,6 +6,7 @@ or revoke the admin role while a session is live."""
 
 import base64
 import hashlib
+import http.client
 import os
 import signal
 import socket
@@ -17,6 +18,8 @@ import urllib.parse
 
 import psycopg2
 import pytest
+
+from rgtest import Client
 
 
 LOGIN = "/api/v2/login/"
@@ -30,6 +33,11 @@ DENIED = "the provided credentials did not match any account on the server\n"
 NOT_VALIDATED = "the provided authentication session could not be validated\n"
 FORBIDDEN = "user not allowed to access this endpoint\n"
 THROTTLED = "too many failed login attempts\n"
+BUSY = "too many logins in progress\n"
+
+# session_cache_ms of the e2e server (the default), in seconds: a change
+# made in the database reaches the admin check within this time.
+CACHE = 2.0
 
 # The docs' example token: a well-formed session that does not exist.
 DOC_TOKEN = "CIGAqM6I6IGfCBIQKS/ul2Wvx6D/qiVPp7lpeA=="
@@ -396,25 +404,34 @@ def test_hook_expired_session(client, creds, db):
     assert get_admin(client, tok).status == 200
     sql(db, 'UPDATE roachgate.web_sessions SET "expiresAt" = '
         "now() - interval '1 second' WHERE id = %s", sid)
+    time.sleep(CACHE)
     assert_plain(get_admin(client, tok), 401, NOT_VALIDATED)
 
 
 def test_hook_role_granted_and_revoked(client, role, db):
+    """Role changes reach the admin check within the session cache's
+    time (the sessions' answers are cached for CACHE)."""
     name, pw = role()
     tok = login_ok(client, name, pw)
     assert_plain(get_admin(client, tok), 403, FORBIDDEN)
     sql(db, "GRANT pg_monitor TO %s" % name)
+    time.sleep(CACHE)
     assert get_admin(client, tok).status == 200
     sql(db, "REVOKE pg_monitor FROM %s" % name)
+    time.sleep(CACHE)
     assert_plain(get_admin(client, tok), 403, FORBIDDEN)
     sql(db, "ALTER ROLE %s SUPERUSER" % name)
+    time.sleep(CACHE)
     assert get_admin(client, tok).status == 200
     sql(db, "ALTER ROLE %s NOSUPERUSER" % name)
+    time.sleep(CACHE)
     assert_plain(get_admin(client, tok), 403, FORBIDDEN)
     # A dropped role's session no longer opens admin routes.
     sql(db, "GRANT pg_monitor TO %s" % name)
+    time.sleep(CACHE)
     assert get_admin(client, tok).status == 200
     sql(db, "DROP ROLE %s" % name)
+    time.sleep(CACHE)
     assert_plain(get_admin(client, tok), 403, FORBIDDEN)
 
 
@@ -522,6 +539,9 @@ session_lifetime 3
 login_throttle_after 3
 login_throttle_base_ms 1000
 login_throttle_max_ms 4000
+login_throttle_user_after 30
+login_max_inflight 4
+session_cache_ms 5000
 """
 
 
@@ -584,6 +604,145 @@ def test_throttle_per_address(strict, creds):
     login_ok(fresh(strict), user, pw, keepalive=False)
 
 
+class From(Client):
+    """A client whose connections come from another loopback address, so
+    that the server sees another client address (127.0.0.0/8 is all
+    local on Linux)."""
+
+    def __init__(self, server, addr):
+        super().__init__(server.port, server.ca)
+        self.addr = addr
+
+    def connect(self):
+        return http.client.HTTPSConnection(
+            self.host, self.port, context=self.ctx, timeout=30,
+            source_address=(self.addr, 0))
+
+
+def at_once(clients, send):
+    """send(client) on every client at the same moment, each connection
+    opened (TLS included) beforehand; the answers or exceptions, in
+    order."""
+    for c in clients:
+        c.conn = c.connect()
+        c.conn.connect()
+    go = threading.Barrier(len(clients))
+    got = [None] * len(clients)
+
+    def run(i):
+        go.wait()
+        try:
+            got[i] = send(clients[i])
+        except Exception as e:  # recorded, so the assertion shows it
+            got[i] = repr(e)
+
+    threads = [threading.Thread(target=run, args=(i,))
+               for i in range(len(clients))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return got
+
+
+def status(r):
+    return getattr(r, "status", r)
+
+
+def test_parallel_guesses_are_throttled(strict, creds):
+    """Guesses sent all at once must not all pass the throttle while the
+    first answers are still on their way: attempts in flight count
+    against the failures left (3 per worker; workers learn of each
+    other's failures by message), the others wait and then get 429."""
+    _, (user, pw) = creds
+    target = rnd("victim")
+    got = at_once([From(strict, "127.0.0.4") for _ in range(16)],
+                  lambda c: login(c, target, wrong_password()))
+    codes = [status(r) for r in got]
+    assert set(codes) <= {401, 429, 503}, codes
+    assert codes.count(401) <= 3 * strict.workers, codes
+    assert codes.count(429) >= 1, codes
+
+
+def test_parallel_good_logins_all_succeed(strict, creds):
+    """Good logins sent all at once wait for each other (in flight, not
+    failed) instead of being refused."""
+    _, (user, pw) = creds
+    got = at_once([From(strict, "127.0.0.5") for _ in range(4)],
+                  lambda c: login(c, user, pw))
+    assert [status(r) for r in got] == [200] * 4, got
+    for r in got:
+        SECRETS.add(r.json()["session"])
+
+
+def test_burst_does_not_lock_out_other_addresses(strict, creds):
+    """200 wrong passwords for the admin from one address, sent 16 at a
+    time: that address is blocked, the admin is not: a login from
+    another address succeeds at once."""
+    (admin, apw), _ = creds
+    codes = []
+
+    def burst(c):
+        return [status(login(c, admin, wrong_password()))
+                for _ in range(13)]
+
+    got = at_once([From(strict, "127.0.0.6") for _ in range(16)], burst)
+    for r in got:
+        assert isinstance(r, list), r
+        codes += r
+    assert len(codes) >= 192
+    assert set(codes) <= {401, 429, 503}, codes
+    assert codes.count(429) > codes.count(401), codes
+    r = login(From(strict, "127.0.0.7"), admin, apw)
+    assert r.status == 200, r
+    SECRETS.add(r.json()["session"])
+
+
+def test_name_blocked_after_failures_from_many_addresses(strict, creds):
+    """The slower per-name limit: login_throttle_user_after (30)
+    failures from any addresses block the name everywhere."""
+    target = rnd("spread")
+    for i in range(30):
+        r = login(From(strict, "127.0.1.%d" % (i + 1)), target,
+                  wrong_password())
+        assert_plain(r, 401, DENIED)
+    r = login(From(strict, "127.0.1.200"), target, wrong_password())
+    assert_plain(r, 429, THROTTLED)
+    assert int(r.header("retry-after")) >= 1
+
+
+def test_login_flood(strict, creds):
+    """Many concurrent logins from many addresses: each worker checks at
+    most login_max_inflight (4) at once and answers the rest with a fast
+    503 and Retry-After, never a 500; a legitimate user who retries as
+    told gets in during the flood."""
+    _, (user, pw) = creds
+    clients = [From(strict, "127.0.2.%d" % (i + 1)) for i in range(60)]
+    legit = {}
+
+    def one(c):
+        if c is clients[0]:
+            for _ in range(200):
+                r = login(From(strict, "127.0.0.8"), user, pw,
+                          keepalive=False)
+                if r.status not in (429, 503):
+                    break
+                time.sleep(0.05)
+            legit["r"] = r
+        return login(c, rnd("ghost"), wrong_password())
+
+    got = at_once(clients, one)
+    codes = [status(r) for r in got]
+    assert set(codes) <= {401, 503}, codes
+    assert codes.count(503) >= 1, codes
+    for r in got:
+        if r.status == 503:
+            assert_plain(r, 503, BUSY)
+            assert r.header("retry-after") == "1"
+    assert legit["r"].status == 200, legit["r"]
+    SECRETS.add(legit["r"].json()["session"])
+
+
 def max_connections(server):
     with open(os.path.join(server.dir, "kore.conf")) as f:
         for line in f:
@@ -638,6 +797,84 @@ def test_workers_agree(strict, creds):
     finally:
         for f in filler:
             f.close()
+
+
+def outlive(db, tok):
+    """The strict server's sessions last 3 s: this one an hour."""
+    sid, _ = decode_token(tok)
+    sql(db, 'UPDATE roachgate.web_sessions SET "expiresAt" = '
+        "now() + interval '1 hour' WHERE id = %s", sid)
+
+
+def test_cache_logout_on_every_worker(strict, creds, db):
+    """Both workers have the session cached (connections made before
+    and after filling the first worker), then a logout: every request
+    after it gets 401, on either worker, well within session_cache_ms."""
+    (admin, apw), _ = creds
+    first = [fresh(strict) for _ in range(4)]
+    for c in first:
+        assert c.get("/api/v2/health/").status == 200
+    filler = other_worker(strict)
+    try:
+        second = [fresh(strict) for _ in range(4)]
+        tok = login_ok(second[0], admin, apw)
+        outlive(db, tok)
+        for _ in range(2):
+            for c in first + second:
+                assert get_admin(c, tok).status == 200
+        r = post(first[0], LOGOUT, headers={HDR: tok})
+        assert r.status == 200, r
+        for c in second + first:
+            assert_plain(get_admin(c, tok), 401, NOT_VALIDATED)
+        for c in first + second:
+            assert_plain(get_admin(c, tok), 401, NOT_VALIDATED)
+    finally:
+        for f in filler:
+            f.close()
+
+
+def test_cache_expiry_is_exact(strict, creds, db):
+    """With 3-second sessions and a 5-second cache: every answer received
+    before "expiresAt" is 200, every request sent at or after it is 401,
+    on kept and new connections."""
+    (admin, apw), _ = creds
+    tok = login_ok(fresh(strict), admin, apw, keepalive=False)
+    sid, _ = decode_token(tok)
+    expires = float(sql(db, 'SELECT extract(epoch FROM "expiresAt") FROM '
+                        "roachgate.web_sessions WHERE id = %s", sid)[0][0])
+    kept = [fresh(strict) for _ in range(4)]
+    seen = []
+    while time.time() < expires + 0.5:
+        for c in kept + [fresh(strict)]:
+            sent = time.time()
+            r = get_admin(c, tok, keepalive=c in kept)
+            seen.append((sent, time.time(), r.status))
+    before = [st for sent, got, st in seen if got < expires]
+    after = [st for sent, got, st in seen if sent >= expires]
+    assert before and after, seen
+    assert set(before) == {200}, seen
+    assert set(after) == {401}, seen
+
+
+def test_cache_role_revocation_within_bound(strict, role, db):
+    """A revoked admin role holds at most session_cache_ms (5 s) after
+    the cached answer: every request sent later is a 403."""
+    name, pw = role()
+    sql(db, "GRANT pg_monitor TO %s" % name)
+    c = fresh(strict)
+    tok = login_ok(c, name, pw)
+    outlive(db, tok)
+    assert get_admin(c, tok).status == 200
+    cached = time.time()
+    sql(db, "REVOKE pg_monitor FROM %s" % name)
+    late = []
+    while time.time() < cached + 5.5:
+        sent = time.time()
+        st = get_admin(c, tok).status
+        if sent >= cached + 5.0:
+            late.append(st)
+        time.sleep(0.1)
+    assert late and set(late) == {403}, late
 
 
 def test_short_session_lifetime(strict, creds, db):

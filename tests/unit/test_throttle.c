@@ -2,7 +2,7 @@
  * Tests for the login throttle bookkeeping (src/throttle.c): blocking
  * after N failures, doubling delays with a cap, reset on success,
  * forgetting after a quiet period, bounded memory with oldest-first
- * eviction.
+ * eviction of unblocked entries.
  */
 
 #include <stdio.h>
@@ -124,18 +124,25 @@ START_TEST(test_throttle_bounded)
 
 	ck_assert_int_eq(rg_throttle_init(&t, 4, AFTER, BASE, MAX), 0);
 	fail_n(&t, "u:victim", AFTER, 5);
-	for (i = 0; i < 3; i++) {
-		(void)snprintf(key, sizeof(key), "u:k%d", i);
-		rg_throttle_fail(&t, key, 10 + i);
-	}
+	/* k0 fails last, k1 first, k2 in between: slot order is not age. */
+	fail_n(&t, "u:k0", AFTER - 1, 12);
+	fail_n(&t, "u:k1", AFTER - 1, 10);
+	fail_n(&t, "u:k2", AFTER - 1, 11);
 	ck_assert_uint_eq(rg_throttle_count(&t), 4);
 	ck_assert_uint_gt(rg_throttle_wait(&t, "u:victim", 20), 0);
 
-	/* Full: the unblocked entry failed longest ago goes first; the
-	 * blocked victim stays blocked. */
+	/* Full: the unblocked entry failed longest ago (k1) goes first; the
+	 * blocked victim stays blocked.  An evicted key starts from zero, so
+	 * one more failure blocks k0 and k2 but not k1. */
 	rg_throttle_fail(&t, "u:new", 20);
 	ck_assert_uint_eq(rg_throttle_count(&t), 4);
 	ck_assert_uint_gt(rg_throttle_wait(&t, "u:victim", 20), 0);
+	rg_throttle_fail(&t, "u:k0", 21);
+	rg_throttle_fail(&t, "u:k2", 21);
+	ck_assert_uint_eq(rg_throttle_wait(&t, "u:k0", 21), BASE);
+	ck_assert_uint_eq(rg_throttle_wait(&t, "u:k2", 21), BASE);
+	ck_assert_uint_eq(rg_throttle_wait(&t, "u:k1", 21), 0);
+	ck_assert_uint_gt(rg_throttle_wait(&t, "u:victim", 21), 0);
 	fail_n(&t, "u:new", AFTER - 1, 21);
 	ck_assert_uint_eq(rg_throttle_wait(&t, "u:new", 21), BASE);
 
@@ -215,6 +222,91 @@ START_TEST(test_throttle_out_of_order)
 }
 END_TEST
 
+/* Attempts in flight count against the failures a key has left. */
+START_TEST(test_throttle_inflight)
+{
+	struct rg_throttle	t;
+	int			i;
+
+	ck_assert_int_eq(rg_throttle_init(&t, 8, AFTER, BASE, MAX), 0);
+	ck_assert_uint_eq(rg_throttle_room(&t, "p:x", 10), AFTER);
+
+	/* Parallel guesses: only AFTER may be in flight at once. */
+	for (i = 0; i < AFTER; i++) {
+		ck_assert_uint_gt(rg_throttle_room(&t, "p:x", 10), 0);
+		ck_assert_int_eq(rg_throttle_begin(&t, "p:x", 10), 0);
+	}
+	ck_assert_uint_eq(rg_throttle_room(&t, "p:x", 10), 0);
+	/* In flight is not failed: nothing is blocked. */
+	ck_assert_uint_eq(rg_throttle_wait(&t, "p:x", 10), 0);
+
+	/* Each answer that fails frees a slot but uses up the budget. */
+	rg_throttle_fail(&t, "p:x", 11);
+	rg_throttle_end(&t, "p:x");
+	ck_assert_uint_eq(rg_throttle_room(&t, "p:x", 11), 0);
+	rg_throttle_fail(&t, "p:x", 12);
+	rg_throttle_end(&t, "p:x");
+	rg_throttle_fail(&t, "p:x", 13);
+	rg_throttle_end(&t, "p:x");
+	ck_assert_uint_eq(rg_throttle_wait(&t, "p:x", 13), BASE);
+	ck_assert_uint_eq(rg_throttle_room(&t, "p:x", 13), 0);
+
+	/* After the block one attempt at a time may probe. */
+	ck_assert_uint_eq(rg_throttle_room(&t, "p:x", 13 + BASE), 1);
+	ck_assert_int_eq(rg_throttle_begin(&t, "p:x", 13 + BASE), 0);
+	ck_assert_uint_eq(rg_throttle_room(&t, "p:x", 13 + BASE), 0);
+
+	/* A success resets failures but keeps what is in flight. */
+	rg_throttle_reset(&t, "p:x");
+	ck_assert_uint_eq(rg_throttle_room(&t, "p:x", 14 + BASE), AFTER - 1);
+	rg_throttle_end(&t, "p:x");
+	ck_assert_uint_eq(rg_throttle_count(&t), 0);
+	/* Ending what never began changes nothing. */
+	rg_throttle_end(&t, "p:x");
+	ck_assert_uint_eq(rg_throttle_room(&t, "p:x", 15 + BASE), AFTER);
+	rg_throttle_free(&t);
+}
+END_TEST
+
+/* Good logins in parallel: they wait for each other, none is blocked. */
+START_TEST(test_throttle_inflight_success)
+{
+	struct rg_throttle	t;
+	int			i;
+
+	ck_assert_int_eq(rg_throttle_init(&t, 8, AFTER, BASE, MAX), 0);
+	for (i = 0; i < 100; i++) {
+		ck_assert_uint_gt(rg_throttle_room(&t, "u:x", 10 + i), 0);
+		ck_assert_int_eq(rg_throttle_begin(&t, "u:x", 10 + i), 0);
+		rg_throttle_reset(&t, "u:x");
+		rg_throttle_end(&t, "u:x");
+	}
+	ck_assert_uint_eq(rg_throttle_room(&t, "u:x", 200), AFTER);
+	ck_assert_uint_eq(rg_throttle_count(&t), 0);
+	rg_throttle_free(&t);
+}
+END_TEST
+
+/* An entry with attempts in flight is never recycled. */
+START_TEST(test_throttle_inflight_kept)
+{
+	struct rg_throttle	t;
+
+	ck_assert_int_eq(rg_throttle_init(&t, 2, AFTER, BASE, MAX), 0);
+	ck_assert_int_eq(rg_throttle_begin(&t, "a:1", 5), 0);
+	ck_assert_int_eq(rg_throttle_begin(&t, "a:2", 5), 0);
+	/* Full of attempts in flight: a new key cannot begin or fail. */
+	ck_assert_int_eq(rg_throttle_begin(&t, "a:3", 6), -1);
+	rg_throttle_fail(&t, "a:3", 6);
+	ck_assert_uint_eq(rg_throttle_count(&t), 2);
+	ck_assert_uint_eq(rg_throttle_room(&t, "a:1", 6), AFTER - 1);
+	rg_throttle_end(&t, "a:1");
+	ck_assert_int_eq(rg_throttle_begin(&t, "a:3", 7), 0);
+	ck_assert_uint_eq(rg_throttle_room(&t, "a:2", 7), AFTER - 1);
+	rg_throttle_free(&t);
+}
+END_TEST
+
 Suite *
 throttle_suite(void)
 {
@@ -232,6 +324,9 @@ throttle_suite(void)
 	tcase_add_test(tc, test_throttle_full_of_blocks);
 	tcase_add_test(tc, test_throttle_keys);
 	tcase_add_test(tc, test_throttle_out_of_order);
+	tcase_add_test(tc, test_throttle_inflight);
+	tcase_add_test(tc, test_throttle_inflight_success);
+	tcase_add_test(tc, test_throttle_inflight_kept);
 	suite_add_tcase(s, tc);
 
 	return (s);
