@@ -604,19 +604,9 @@ def test_throttle_per_address(strict, creds):
     login_ok(fresh(strict), user, pw, keepalive=False)
 
 
-class From(Client):
-    """A client whose connections come from another loopback address, so
-    that the server sees another client address (127.0.0.0/8 is all
-    local on Linux)."""
-
-    def __init__(self, server, addr):
-        super().__init__(server.port, server.ca)
-        self.addr = addr
-
-    def connect(self):
-        return http.client.HTTPSConnection(
-            self.host, self.port, context=self.ctx, timeout=30,
-            source_address=(self.addr, 0))
+def From(server, addr):
+    """A client whose connections come from another loopback address."""
+    return server.client(source=addr)
 
 
 def at_once(clients, send):

@@ -90,15 +90,19 @@ def assert_plain(r, status, text):
 class Client:
     """HTTPS with certificate verification against the run's CA."""
 
-    def __init__(self, port, ca, host="127.0.0.1"):
+    def __init__(self, port, ca, host="127.0.0.1", source=None):
         self.port = port
         self.host = host
+        self.source = source
         self.ctx = ssl.create_default_context(cafile=ca)
         self.conn = None
 
     def connect(self):
-        return http.client.HTTPSConnection(self.host, self.port,
-                                           context=self.ctx, timeout=30)
+        # source: another loopback address (127.0.0.0/8 is all local on
+        # Linux), so the server sees another client address.
+        return http.client.HTTPSConnection(
+            self.host, self.port, context=self.ctx, timeout=30,
+            source_address=(self.source, 0) if self.source else None)
 
     def request(self, method, path, body=None, headers=None, keepalive=True):
         if self.conn is None or not keepalive:
@@ -213,8 +217,8 @@ class Server:
         self.stop()
         self.start(extra_conf)
 
-    def client(self):
-        return Client(self.port, self.ca)
+    def client(self, source=None):
+        return Client(self.port, self.ca, source=source)
 
     def pid(self):
         with open(os.path.join(self.dir, "server.pid")) as f:
