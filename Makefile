@@ -94,7 +94,7 @@ soak: deps-test module
 	RG_FLOOD_SECS=$${RG_FLOOD_SECS:-120} \
 	    RG_FLOOD_CONNS=$${RG_FLOOD_CONNS:-4000} \
 	    /usr/bin/python3 -m pytest -p no:cacheprovider -q -s \
-	    tests/e2e/test_flood.py
+	    tests/e2e/test_flood.py tests/e2e/test_memory.py
 
 .PHONY: soak
 

@@ -70,9 +70,11 @@ if [ $rc -ne 0 ]; then
 	failed=$((failed + 1))
 fi
 
+# test_memory runs in `make soak`: memory is a benchmark target, and its
+# flood leaves the shared server's pools busy for the tests after it.
 # shellcheck disable=SC2086
 stage pytest /usr/bin/python3 -m pytest -p no:cacheprovider -rfE \
-    tests/sql tests/e2e ${PYTEST_ARGS:-}
+    --ignore=tests/e2e/test_memory.py tests/sql tests/e2e ${PYTEST_ARGS:-}
 rc=$?
 count_pytest "$logs/pytest.log"
 if [ $rc -ne 0 ] && [ $rc -ne 1 ]; then

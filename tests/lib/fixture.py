@@ -177,7 +177,7 @@ def shared_fixture_server(base):
             attrs=ATTRS, locality=LOCALITY,
             # Live reads: tests block a node and expect its error at once
             # (tests/e2e/test_snapshot.py compares the snapshot with this).
-            extra_conf="node_timeout_ms 1500\nsnapshot_max_age_ms 0\n")
+            extra_conf="node_timeout_ms 4000\nsnapshot_max_age_ms 0\n")
         s.start()
         atexit.register(s.stop)
         _shared["server"] = s
