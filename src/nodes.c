@@ -18,6 +18,7 @@
 #include <libpq-fe.h>
 
 #include "roachgate.h"
+#include "apiread.h"
 #include "json.h"
 #include "paginate.h"
 #include "params.h"
@@ -100,24 +101,13 @@ nodes_start(struct http_request *req)
 	struct rg_ctx		*ctx = rg_ctx_get(req);
 	struct nodes_page	*pg;
 	struct rg_simple_page	 sp;
-	struct rg_buf		 lim, off;
-	int64_t			 limit, offset;
+	struct rg_offpage	 op;
 	size_t			 i;
-	int			 hl, ho;
 
-	http_populate_qs(req);
-	rg_buf_init(&lim);
-	rg_buf_init(&off);
 	/* Go reads the raw values (Atoi): a value Kore's validator dropped
 	 * is still the client's value. */
-	hl = rg_param(req, "limit", &lim) != RG_PARAM_MISSING;
-	ho = rg_param(req, "offset", &off) != RG_PARAM_MISSING;
-	rg_parse_limit_offset(hl ? rg_param_cstr(&lim) : NULL,
-	    ho ? rg_param_cstr(&off) : NULL, &limit, &offset);
-	rg_buf_free(&lim);
-	rg_buf_free(&off);
-
-	rg_simple_paginate(rg_cfg.nnodes, limit, offset, &sp);
+	rg_offpage_parse(req, &op);
+	rg_simple_paginate(rg_cfg.nnodes, op.limit, op.offset, &sp);
 
 	pg = kore_calloc(1, sizeof(*pg));
 	pg->first = sp.start;
