@@ -122,20 +122,22 @@ def test_hung_primary_never_blocks_a_worker(server):
         t0 = time.time()
         for t in threads:
             t.start()
-        # Meanwhile every worker keeps answering at once.
-        worst = 0
-        while any(t.is_alive() for t in threads):
-            s = time.time()
+        # Meanwhile every worker keeps answering: requests on new
+        # connections (spread over both workers by SO_REUSEPORT) are
+        # answered while all four ready=true requests still wait. A worker
+        # blocked on the hang would hold its share until the node timeout.
+        answered = 0
+        while all(t.is_alive() for t in threads) and answered < 20:
             assert_empty_json(server.client().get("/api/v2/health/",
                                                   keepalive=False))
-            worst = max(worst, time.time() - s)
+            answered += 1
         for t in threads:
             t.join()
         waited = time.time() - t0
     assert slow == {500: 4}, slow
     # Bounded by the node timeout (3 s in the fixture), not by the hang.
     assert waited < 10, waited
-    assert worst < 1.0, worst
+    assert answered == 20, answered
     server.wait_for(
         lambda: c.get("/api/v2/health/?ready=true",
                       keepalive=False).status == 200,

@@ -90,10 +90,11 @@ def assert_plain(r, status, text):
 class Client:
     """HTTPS with certificate verification against the run's CA."""
 
-    def __init__(self, port, ca, host="127.0.0.1", source=None):
+    def __init__(self, port, ca, host="127.0.0.1", source=None, log=None):
         self.port = port
         self.host = host
         self.source = source
+        self.log = log  # the server's log reader, quoted when a login fails
         self.ctx = ssl.create_default_context(cafile=ca)
         self.conn = None
 
@@ -138,6 +139,9 @@ class Client:
     def login(self, user, password):
         r = self.post_form("/api/v2/login/",
                            {"username": user, "password": password})
+        if r.status != 200 and self.log is not None:
+            tail = "\n".join(self.log().splitlines()[-15:])
+            raise AssertionError("%r; the server's log ends:\n%s" % (r, tail))
         assert r.status == 200, r
         return r.json()["session"]
 
@@ -218,7 +222,7 @@ class Server:
         self.start(extra_conf)
 
     def client(self, source=None):
-        return Client(self.port, self.ca, source=source)
+        return Client(self.port, self.ca, source=source, log=self.log)
 
     def pid(self):
         with open(os.path.join(self.dir, "server.pid")) as f:
