@@ -127,8 +127,7 @@ auth_start(struct http_request *req, struct rg_ctx *ctx)
 
 	ctx->fan.n = 1;
 	q = &ctx->fan.q[0];
-	rg_query_prepare(q, rg_config_node(&rg_cfg, rg_cfg.primary),
-	    lookup_sql);
+	rg_query_prepare(q, &rg_cfg.sessions, lookup_sql);
 	rg_query_param(q, st->idtxt, -1, 0);
 	rg_query_param(q, rg_cfg.admin_role, -1, 0);
 	st->asked = kore_time_ms();
@@ -173,8 +172,7 @@ auth_finish(struct http_request *req, struct rg_ctx *ctx)
 	if (strcmp(rg_query_value(q, 0, 3, NULL), "t") != 0)
 		return (auth_verdict(req, ctx));
 
-	rg_query_prepare(q, rg_config_node(&rg_cfg, rg_cfg.primary),
-	    touch_sql);
+	rg_query_prepare(q, &rg_cfg.sessions, touch_sql);
 	rg_query_param(q, st->idtxt, -1, 0);
 	rg_fanout_start(&ctx->fan, req, rg_cfg.node_timeout_ms);
 	ctx->auth_phase = AUTH_TOUCH;

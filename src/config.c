@@ -164,6 +164,9 @@ rg_config_parse(struct rg_config *cfg, const char *text, char *err,
 	if (rg_config_node(cfg, cfg->primary) == NULL)
 		return (config_fail(&p, "primary is not a configured node",
 		    NULL));
+	cfg->sessions = *rg_config_node(cfg, cfg->primary);
+	(void)snprintf(cfg->sessions.dbname, sizeof(cfg->sessions.dbname),
+	    "sessions");
 	if (cfg->admin_role == NULL && (cfg->admin_role =
 	    strdup("pg_monitor")) == NULL)
 		abort();

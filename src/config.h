@@ -27,6 +27,12 @@ struct rg_config {
 	struct rg_node	nodes[RG_MAX_NODES];	/* ascending node id */
 	size_t		nnodes;
 	int32_t		primary;
+	/*
+	 * The primary again, under a Kore pgsql name of its own: session
+	 * checks, logins and logouts get their own pool, so they never wait
+	 * behind catalog reads.  Shares the primary's strings.
+	 */
+	struct rg_node	sessions;
 	char		*admin_role;
 	int64_t		session_lifetime;	/* seconds */
 	int64_t		node_timeout_ms;

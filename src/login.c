@@ -192,8 +192,7 @@ login_connected(struct http_request *req)
 
 	l->fan.n = 1;
 	q = &l->fan.q[0];
-	rg_query_prepare(q, rg_config_node(&rg_cfg, rg_cfg.primary),
-	    insert_sql);
+	rg_query_prepare(q, &rg_cfg.sessions, insert_sql);
 	rg_query_param(q, l->hash, sizeof(l->hash), 1);
 	rg_query_param(q, l->user, -1, 0);
 	rg_query_param(q, l->lifetime, -1, 0);

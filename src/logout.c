@@ -101,8 +101,7 @@ logout_start(struct http_request *req)
 
 	ctx->fan.n = 1;
 	q = &ctx->fan.q[0];
-	rg_query_prepare(q, rg_config_node(&rg_cfg, rg_cfg.primary),
-	    revoke_sql);
+	rg_query_prepare(q, &rg_cfg.sessions, revoke_sql);
 	rg_query_param(q, lo->idtxt, -1, 0);
 	rg_query_param(q, lo->hash, sizeof(lo->hash), 1);
 	rg_fanout_start(&ctx->fan, req, rg_cfg.node_timeout_ms);

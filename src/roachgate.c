@@ -102,6 +102,8 @@ kore_worker_configure(void)
 			fatal("roachgate: cannot register node %d",
 			    rg_cfg.nodes[i].id);
 	}
+	if (!kore_pgsql_register(rg_cfg.sessions.dbname, rg_cfg.sessions.dsn))
+		fatal("roachgate: cannot register the session pool");
 
 	rg_liveness_init();
 	rg_login_init();
