@@ -166,7 +166,10 @@ def app(tmp_path_factory):
                     symlinks=True)
     run(["git", "init", "-q"], d)
     port = free_port(26700)
-    r = run(["scripts/dev.sh"], d, {"ROACHGATE_DEV_PORT": str(port)})
+    # dev.sh builds Kore's kodev flavour: minutes on a loaded 2-core
+    # machine. The limit only guards against a hang.
+    r = run(["scripts/dev.sh"], d, {"ROACHGATE_DEV_PORT": str(port)},
+            timeout=900)
     assert r.returncode == 0, r.stdout
     yield App(d, port, r.stdout)
     shutil.rmtree(os.path.dirname(d), ignore_errors=True)
