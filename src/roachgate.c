@@ -107,6 +107,7 @@ kore_worker_configure(void)
 	rg_login_init();
 	rg_session_cache_init();
 	rg_sampler_init();
+	rg_nodeevents_init();
 	rg_snapshot_init();
 }
 

@@ -132,4 +132,7 @@ int	rg_id_cmp(const void *, const void *);
 /* sampler.c: drives the catalog's load sampling. */
 void	rg_sampler_init(void);
 
+/* nodeevents.c: records node joins, restarts and outages in the event log. */
+void	rg_nodeevents_init(void);
+
 #endif
