@@ -22,6 +22,7 @@
 #define RG_MSG_LOGIN_FAIL	(KORE_MSG_APP_BASE + 2)
 #define RG_MSG_LOGIN_OK		(KORE_MSG_APP_BASE + 3)
 #define RG_MSG_LIVENESS		(KORE_MSG_APP_BASE + 4)
+#define RG_MSG_STATS		(KORE_MSG_APP_BASE + 5)
 
 #define RG_INTERNAL_ERROR \
 	"An internal server error has occurred. Please check your " \
@@ -117,6 +118,7 @@ struct rg_ctx {
 	char			username[64];
 	struct rg_fanout	fan;
 	void			*ep;		/* endpoint state (kore_calloc) */
+	u_int64_t		t0;		/* first seen (reqstats.c) */
 };
 
 struct rg_ctx	*rg_ctx_get(struct http_request *);
