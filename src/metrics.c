@@ -97,6 +97,11 @@ vars_wait(struct http_request *req)
 	rg_reqstats_sum(st);
 	request_metrics(&body, st);
 	login_metrics(&body, st);
+	family(&body, "roachgate_pgsql_queue_waiting", "queries waiting for "
+	    "a pooled connection (pgsql_conn_max per node and worker), all "
+	    "workers");
+	sample(&body, "roachgate_pgsql_queue_waiting", 0,
+	    (double)st->pgsql_queued);
 	snapshot_metrics(&body, st);
 	kore_free(st);
 	cert_metrics(&body);

@@ -1,7 +1,7 @@
 /*
  * roachgate's own counters for /_status/vars: requests by route and
- * status, a latency histogram per route, and the age of each worker's
- * snapshot copies.  Each worker counts its own requests (when Kore frees
+ * status, a latency histogram per route, queries waiting for a pgsql
+ * connection, and the age of each worker's snapshot copies.  Each worker counts its own requests (when Kore frees
  * the request: roachgate.c's ctx_free) and broadcasts its counters to
  * the other workers every RG_STATS_SEND_MS through Kore's messages; a
  * scrape adds its own live counters to the others' latest copies, so it
@@ -24,6 +24,9 @@ static struct {
 	size_t				 n;
 	const struct kore_module_handle	*hdlr[RG_STATS_ROUTES];
 } routes;
+
+/* Kore's pgsql.c: queries waiting for a connection (not in its header). */
+extern u_int32_t		 pgsql_queue_count;
 
 static struct rg_stats		 self;
 static struct rg_stats		*peers[KORE_WORKER_MAX + 1];
@@ -136,6 +139,7 @@ rg_reqstats_sum(struct rg_stats *out)
 				out->r[n].bucket[k] += w->r[n].bucket[k];
 			out->r[n].sum_us += w->r[n].sum_us;
 		}
+		out->pgsql_queued += w->pgsql_queued;
 		/* The oldest copy any worker may serve. */
 		for (kind = 0; kind < RG_SNAP_NKINDS; kind++) {
 			for (k = 0; k < rg_cfg.nnodes; k++) {
@@ -150,7 +154,8 @@ rg_reqstats_sum(struct rg_stats *out)
 	}
 }
 
-/* From the timer: tell the others; from a scrape (now 0): refresh only. */
+/* From the timer: tell the others; from a scrape (now 0): refresh only
+ * the gauges. */
 static void
 stats_send(void *arg, u_int64_t now)
 {
@@ -158,6 +163,7 @@ stats_send(void *arg, u_int64_t now)
 	int		kind;
 
 	(void)arg;
+	self.pgsql_queued = pgsql_queue_count;
 	for (kind = 0; kind < RG_SNAP_NKINDS; kind++) {
 		for (i = 0; i < rg_cfg.nnodes; i++)
 			self.snap_at[kind][i] =

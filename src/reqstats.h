@@ -23,6 +23,7 @@ struct rg_route_stats {
 struct rg_stats {
 	u_int32_t		nroutes;
 	struct rg_route_stats	r[RG_STATS_ROUTES];
+	u_int64_t		pgsql_queued;	/* waiting for a connection */
 	/* kore_time_ms of each snapshot copy (0: none); the node index. */
 	u_int64_t		snap_at[RG_SNAP_NKINDS][RG_MAX_NODES];
 };

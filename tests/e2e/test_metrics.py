@@ -82,6 +82,7 @@ def test_parses_with_every_node(server, client, admin):
         '{node_id="1"}'] == 2
     assert fams["roachgate_standbys_configured"]["samples"] == {"": 2}
     assert fams["roachgate_standbys_missing"]["samples"] == {"": 0}
+    assert set(fams["roachgate_pgsql_queue_waiting"]["samples"]) == {""}
     assert all(v["samples"]["{node_id=\"1\"}"] == 3 for k, v in fams.items()
                if k == "roachgate_node_liveness_status")
     # The same metrics /nodes/ shows.
