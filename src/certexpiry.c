@@ -1,7 +1,8 @@
 /*
  * The expiry of each domain's server certificate, for /_status/vars
  * (CockroachDB's security_certificate_expiration_node: Unix seconds, 0
- * when there is no certificate or it cannot be read).  Read once by the
+ * when there is no certificate or it cannot be read: src/REFERENCE.md,
+ * "Node events and certificate expiry").  Read once by the
  * parent, before it forks the workers and they chroot: the workers
  * inherit the figures.  Kore rereads no certificate while it runs, so
  * these stay right until a restart.

@@ -4,7 +4,8 @@
  * each sample_interval_ms and hands the answer, or the failure to get
  * one, to roachgate.log_node_event() on the primary, which compares it
  * with what it last recorded and logs node_join, node_restart,
- * node_unavailable or node_available (sql/postgres/87_eventlog.sql).
+ * node_unavailable or node_available (sql/postgres/87_eventlog.sql;
+ * src/REFERENCE.md, "Node events and certificate expiry").
  * The probe runs on query.c's engine bound to callbacks, so a failed
  * probe also feeds liveness.c like any query; no request ever waits on
  * it.  A node seen down while the primary cannot take the record keeps

@@ -5,7 +5,8 @@
  * rules/recording, keys record/alert, expr, for, labels, annotations),
  * written for the metrics /_status/vars exports.  Fixed text: the rules
  * name metrics, not cluster state.  NodeCertificateExpiresSoon is
- * CockroachDB's own rule, on the metric of the same name.
+ * CockroachDB's own rule, on the metric of the same name (src/REFERENCE.md,
+ * "Node events and certificate expiry").
  */
 
 #include "roachgate.h"
