@@ -15,6 +15,8 @@ import time
 import yaml
 import pytest
 
+import fixture as fx
+
 PROM_NAME = r"[a-zA-Z_:][a-zA-Z0-9_:]*"
 SAMPLE = re.compile(r"^(%s)(\{(?:[a-zA-Z_][a-zA-Z0-9_]*=\"[^\"\\]*\",?)*\})? "
                     r"(\S+)$" % PROM_NAME)
@@ -250,3 +252,33 @@ def test_certificate_expiry(server, client, admin):
     assert fams["security_certificate_expiration_node"]["samples"] == {
         "": not_after}
     assert not_after > time.time()
+
+
+def test_snapshot_ages(server, client, admin):
+    """Only a server that keeps snapshots has ages: one per copy a worker
+    holds, by kind and node."""
+    assert scrape(client, admin)["roachgate_snapshot_age_seconds"][
+        "samples"] == {}  # snapshot_max_age_ms 0: none
+
+    dbs = fx.build_fixture(server, prefix="rgmetsnap_", nodes=2, ranges=50,
+                           sessions=20, seed=3)
+    s = fx.FixtureServer(server, "metrics-snap", {
+        i + 1: (db, "n%d" % (i + 1)) for i, db in enumerate(dbs)},
+        extra_conf="node_timeout_ms 3000\nsnapshot_max_age_ms 600000\n")
+    s.start()
+    try:
+        c = s.client()
+        tok = c.login(*s.admin)
+
+        def held():
+            # The first request reads live and starts the copy's refresh.
+            assert c.get("/api/v2/sessions/", session=tok).status == 200
+            f = scrape(c, tok)["roachgate_snapshot_age_seconds"]["samples"]
+            return f if {'{kind="sessions",node_id="1"}',
+                         '{kind="sessions",node_id="2"}'} <= set(f) else None
+        ages = s.wait_for(held, timeout=30, what="sessions snapshot held")
+        assert all(k.startswith('{kind="sessions"') or
+                   k.startswith('{kind="status"') for k in ages)
+        assert all(v >= 0 for v in ages.values())
+    finally:
+        s.teardown()
