@@ -6,9 +6,10 @@
  * with what it last recorded and logs node_join, node_restart,
  * node_unavailable or node_available (sql/postgres/87_eventlog.sql;
  * src/REFERENCE.md, "Node events and certificate expiry").
- * The probe runs on query.c's engine bound to callbacks, so a failed
- * probe also feeds liveness.c like any query; no request ever waits on
- * it.  A node seen down while the primary cannot take the record keeps
+ * A liveness change (liveness.c: any query of any worker, broadcast)
+ * probes that node at once rather than at the next round.  The probe
+ * runs on query.c's engine bound to callbacks, so a failed probe also
+ * feeds liveness.c like any query; no request ever waits on it.  A node seen down while the primary cannot take the record keeps
  * that observation (its own time) until the primary can: a primary that
  * stops answering is logged when it comes back, before its restart
  * (the round after).
@@ -40,10 +41,13 @@ struct ne_node {
 	int			 owe;
 	int			 sending_owed;
 	int			 failing;	/* record: logged as failing */
+	int			 kicked;	/* liveness changed: probe now */
 	char			 p[5][24];	/* record's parameters */
 };
 
 static struct ne_node	nodes[RG_MAX_NODES];
+static int		active;		/* this is the worker that records */
+static struct kore_timer	*kick_timer;
 
 static const char	sql_probe[] =
     "SELECT roachgate.ns(pg_postmaster_start_time())";
@@ -52,6 +56,8 @@ static const char	sql_record[] =
     "$4::int8, $5::int8, $6::int8)";
 
 static void	nodeevents_tick(void *, u_int64_t);
+static void	nodeevents_kick(void *, u_int64_t);
+static void	probe_start(struct ne_node *);
 static void	probe_cb(struct rg_query *, void *);
 static void	record_send(struct ne_node *, const struct obs *);
 static void	record_cb(struct rg_query *, void *);
@@ -67,30 +73,69 @@ rg_nodeevents_init(void)
 
 	for (i = 0; i < rg_cfg.nnodes; i++)
 		nodes[i].node = &rg_cfg.nodes[i];
+	active = 1;
 
 	(void)kore_timer_add(nodeevents_tick, 10, NULL, KORE_TIMER_ONESHOT);
 	(void)kore_timer_add(nodeevents_tick,
 	    (u_int64_t)rg_cfg.sample_interval_ms, NULL, 0);
 }
 
-/* A node whose probe or record is still under way waits a round. */
+/*
+ * From liveness.c, in every worker, possibly from inside a query's own
+ * callback: only note it, and probe from a timer.
+ */
+void
+rg_nodeevents_changed(int32_t node)
+{
+	size_t		i;
+
+	if (!active)
+		return;
+	for (i = 0; i < rg_cfg.nnodes; i++) {
+		if (nodes[i].node->id == node)
+			nodes[i].kicked = 1;
+	}
+	if (kick_timer == NULL)
+		kick_timer = kore_timer_add(nodeevents_kick, 1, NULL,
+		    KORE_TIMER_ONESHOT);
+}
+
 static void
 nodeevents_tick(void *arg, u_int64_t now)
 {
-	struct ne_node	*ne;
-	size_t		 i;
+	size_t		i;
 
 	(void)arg;
 	for (i = 0; i < rg_cfg.nnodes; i++) {
-		ne = &nodes[i];
-		rg_query_watch(&ne->probe, now);
-		rg_query_watch(&ne->record, now);
-		if (rg_query_running(&ne->probe) ||
-		    rg_query_running(&ne->record))
-			continue;
-		rg_query_prepare(&ne->probe, ne->node, sql_probe);
-		rg_query_start_cb(&ne->probe, probe_cb, ne);
+		rg_query_watch(&nodes[i].probe, now);
+		rg_query_watch(&nodes[i].record, now);
+		probe_start(&nodes[i]);
 	}
+}
+
+static void
+nodeevents_kick(void *arg, u_int64_t now)
+{
+	size_t		i;
+
+	(void)arg;
+	(void)now;
+	kick_timer = NULL;
+	for (i = 0; i < rg_cfg.nnodes; i++) {
+		if (nodes[i].kicked)
+			probe_start(&nodes[i]);
+	}
+}
+
+/* A node whose probe or record is still under way waits a round. */
+static void
+probe_start(struct ne_node *ne)
+{
+	ne->kicked = 0;
+	if (rg_query_running(&ne->probe) || rg_query_running(&ne->record))
+		return;
+	rg_query_prepare(&ne->probe, ne->node, sql_probe);
+	rg_query_start_cb(&ne->probe, probe_cb, ne);
 }
 
 static void

@@ -136,5 +136,6 @@ void	rg_sampler_init(void);
 
 /* nodeevents.c: records node joins, restarts and outages in the event log. */
 void	rg_nodeevents_init(void);
+void	rg_nodeevents_changed(int32_t);
 
 #endif
