@@ -9,6 +9,7 @@ CockroachDB's YAML layout and name only exported metrics."""
 import calendar
 import os
 import re
+import shutil
 import subprocess
 import time
 
@@ -282,3 +283,5 @@ def test_snapshot_ages(server, client, admin):
         assert all(v >= 0 for v in ages.values())
     finally:
         s.teardown()
+        if not os.environ.get("RG_KEEP_RUN"):
+            shutil.rmtree(s.dir, ignore_errors=True)
