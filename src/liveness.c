@@ -107,10 +107,13 @@ liveness_apply(const struct observation *obs)
 	if (obs->ok) {
 		if (obs->when > s->last_ok)
 			s->last_ok = obs->when;
+		if (!s->ok)
+			rg_nodeevents_changed(obs->node);
 		s->ok = 1;
 	} else if (s->ok && obs->when >= s->last_ok) {
 		s->ok = 0;
 		s->first_fail = obs->when;
+		rg_nodeevents_changed(obs->node);
 	}
 }
 

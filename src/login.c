@@ -17,6 +17,7 @@
 #include "roachgate.h"
 #include "json.h"
 #include "login.h"
+#include "reqstats.h"
 #include "session.h"
 #include "token.h"
 
@@ -32,6 +33,7 @@ struct login {
 	char			addr[RG_LOGIN_ADDR_MAX];
 	char			pass[RG_LOGIN_PASS_MAX + 1];
 	uint64_t		since;
+	uint64_t		t0;		/* reqstats.c */
 	int			admitted;
 	uint8_t			secret[RG_SESSION_SECRET_LEN];
 	uint8_t			hash[RG_SESSION_HASH_LEN];
@@ -98,6 +100,7 @@ login_start(struct http_request *req)
 	l = http_state_create(req, sizeof(*l), login_free);
 	l->req = req;
 	l->since = kore_time_ms();
+	l->t0 = rg_reqstats_now_us();
 	rg_login_addr(req, l->addr, sizeof(l->addr));
 
 	/* What fails kore.conf's validators cannot be a role: refused. */
@@ -278,6 +281,7 @@ login_free(struct http_request *req)
 	if ((l = http_state_get(req)) == NULL)
 		return;
 
+	rg_reqstats_done(req, l->t0);
 	rg_login_conn_close(&l->pg);
 	login_release(l);
 	rg_fanout_cleanup(&l->fan);

@@ -12,6 +12,8 @@
 #include <kore/seccomp.h>
 
 #include "roachgate.h"
+#include "certexpiry.h"
+#include "reqstats.h"
 #include "snapshot.h"
 #include "login.h"
 #include "session.h"
@@ -62,6 +64,7 @@ kore_parent_configure(int argc, char **argv)
 		fatal("roachgate: config %s", err);
 
 	check_plaintext();
+	rg_certexpiry_load();
 	kore_log(LOG_NOTICE, "roachgate: %zu node(s), primary n%d, config %s",
 	    rg_cfg.nnodes, rg_cfg.primary, path);
 }
@@ -109,6 +112,8 @@ kore_worker_configure(void)
 	rg_login_init();
 	rg_session_cache_init();
 	rg_sampler_init();
+	rg_nodeevents_init();
+	rg_reqstats_init();
 	rg_snapshot_init();
 }
 
@@ -117,8 +122,10 @@ rg_ctx_get(struct http_request *req)
 {
 	struct rg_ctx	*ctx;
 
-	if ((ctx = http_state_get(req)) == NULL)
+	if ((ctx = http_state_get(req)) == NULL) {
 		ctx = http_state_create(req, sizeof(*ctx), ctx_free);
+		ctx->t0 = rg_reqstats_now_us();
+	}
 
 	return (ctx);
 }
@@ -133,6 +140,7 @@ ctx_free(struct http_request *req)
 	if ((ctx = http_state_get(req)) == NULL)
 		return;
 
+	rg_reqstats_done(req, ctx->t0);
 	rg_fanout_cleanup(&ctx->fan);
 	kore_free(ctx->ep);
 	ctx->ep = NULL;

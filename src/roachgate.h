@@ -22,6 +22,7 @@
 #define RG_MSG_LOGIN_FAIL	(KORE_MSG_APP_BASE + 2)
 #define RG_MSG_LOGIN_OK		(KORE_MSG_APP_BASE + 3)
 #define RG_MSG_LIVENESS		(KORE_MSG_APP_BASE + 4)
+#define RG_MSG_STATS		(KORE_MSG_APP_BASE + 5)
 
 #define RG_INTERNAL_ERROR \
 	"An internal server error has occurred. Please check your " \
@@ -117,6 +118,7 @@ struct rg_ctx {
 	char			username[64];
 	struct rg_fanout	fan;
 	void			*ep;		/* endpoint state (kore_calloc) */
+	u_int64_t		t0;		/* first seen (reqstats.c) */
 };
 
 struct rg_ctx	*rg_ctx_get(struct http_request *);
@@ -131,5 +133,9 @@ int	rg_id_cmp(const void *, const void *);
 
 /* sampler.c: drives the catalog's load sampling. */
 void	rg_sampler_init(void);
+
+/* nodeevents.c: records node joins, restarts and outages in the event log. */
+void	rg_nodeevents_init(void);
+void	rg_nodeevents_changed(int32_t);
 
 #endif

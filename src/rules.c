@@ -4,7 +4,9 @@
  * layout CockroachDB's exporter writes (yaml.v3: groups rules/alerts and
  * rules/recording, keys record/alert, expr, for, labels, annotations),
  * written for the metrics /_status/vars exports.  Fixed text: the rules
- * name metrics, not cluster state.
+ * name metrics, not cluster state.  NodeCertificateExpiresSoon is
+ * CockroachDB's own rule, on the metric of the same name (src/REFERENCE.md,
+ * "Node events and certificate expiry").
  */
 
 #include "roachgate.h"
@@ -39,6 +41,22 @@ static const char	rules_yaml[] =
 "          annotations:\n"
 "              description: This can indicate a crash loop or an operator restarting the node repeatedly.\n"
 "              summary: Node {{ $labels.node_id }} restarted more than 5 times in 10 minutes\n"
+"        - alert: NodeCertificateExpiresSoon\n"
+"          expr: (security_certificate_expiration_node > 0) and (security_certificate_expiration_node - time()) < 86400 * 183\n"
+"          labels:\n"
+"              frequency: daily\n"
+"          annotations:\n"
+"              summary: The server certificate of {{ $labels.instance }} expires in less than 6 months\n"
+"        - alert: RequestErrorsHigh\n"
+"          expr: sum(rate(roachgate_http_requests_total{code=~\"5..\"}[5m])) / sum(rate(roachgate_http_requests_total[5m])) > 0.05\n"
+"          for: 10m0s\n"
+"          annotations:\n"
+"              summary: More than 5% of the requests to {{ $labels.instance }} fail with a server error\n"
+"        - alert: LoginsThrottled\n"
+"          expr: rate(roachgate_logins_throttled_total[5m]) > 1\n"
+"          for: 5m0s\n"
+"          annotations:\n"
+"              summary: More than one login a second is throttled (password guessing?)\n"
 "rules/recording:\n"
 "    rules:\n"
 "        - record: node:conns_used:ratio\n"
@@ -46,11 +64,14 @@ static const char	rules_yaml[] =
 "        - record: cluster:nodes_up:ratio\n"
 "          expr: avg(roachgate_node_up)\n"
 "        - record: cluster:standbys_streaming\n"
-"          expr: roachgate_standbys_configured - roachgate_standbys_missing\n";
+"          expr: roachgate_standbys_configured - roachgate_standbys_missing\n"
+"        - record: route:request_duration_seconds:p99\n"
+"          expr: histogram_quantile(0.99, sum by (route, le) (rate(roachgate_http_request_duration_seconds_bucket[5m])))\n";
 
 int
 rg_rules(struct http_request *req)
 {
+	(void)rg_ctx_get(req);		/* counted in /_status/vars */
 	http_response_header(req, "content-type", "text/plain");
 	http_response(req, HTTP_STATUS_OK, rules_yaml, sizeof(rules_yaml) - 1);
 	return (KORE_RESULT_OK);

@@ -102,6 +102,19 @@ rg_snapshot_get(int kind, int32_t node_id)
 	return (NULL);
 }
 
+/* When this worker's copy was refreshed (kore_time_ms), 0: none. */
+u_int64_t
+rg_snapshot_at(int kind, int32_t node_id)
+{
+	const struct rg_node	*node;
+	struct slot		*s;
+
+	if ((node = rg_config_node(&rg_cfg, node_id)) == NULL)
+		return (0);
+	s = &slots[kind][node - rg_cfg.nodes];
+	return (s->cur != NULL ? s->at : 0);
+}
+
 static void
 snapshot_tick(void *arg, u_int64_t now)
 {

@@ -71,6 +71,7 @@ size_t	rg_snap_key_range(const struct rg_snap_list *, const void *, size_t,
 	    size_t *);
 
 void	rg_snapshot_init(void);
+u_int64_t	rg_snapshot_at(int, int32_t);
 
 /*
  * The encoders, one per kind, in the endpoints' files: the whole result

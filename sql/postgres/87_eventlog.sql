@@ -5,8 +5,26 @@
 -- are left out (a catalog upgrade is not a user's DDL).
 
 INSERT INTO roachgate.settings (name, value) VALUES
-    ('eventlog_ttl_s', '7776000')       -- keep events 90 days (server.eventlog.ttl)
+    ('eventlog_ttl_s', '7776000'),      -- keep events 90 days (server.eventlog.ttl)
+    ('eventlog_max_rows', '10000')      -- and at most this many
 ON CONFLICT (name) DO NOTHING;
+
+-- Bounds the log after an insert: events older than eventlog_ttl_s, and
+-- all but the eventlog_max_rows newest (by insertion: seq), so that a
+-- reader's OFFSET never walks more than that many rows.  Both deletes
+-- follow an index.
+CREATE INDEX IF NOT EXISTS eventlog_seq ON roachgate.eventlog (seq);
+
+CREATE OR REPLACE FUNCTION roachgate.eventlog_prune(ts timestamptz)
+RETURNS void
+LANGUAGE sql VOLATILE
+BEGIN ATOMIC
+    DELETE FROM roachgate.eventlog e WHERE e."timestamp" < ts -
+        make_interval(secs => roachgate.setting_int8('eventlog_ttl_s', 7776000));
+    DELETE FROM roachgate.eventlog e WHERE e.seq <=
+        (SELECT max(x.seq) FROM roachgate.eventlog x) -
+        greatest(roachgate.setting_int8('eventlog_max_rows', 10000), 1);
+END;
 
 -- PostgreSQL's command tag -> CockroachDB's event type, and the info field
 -- that names the object (eventpb: TableName, IndexName, ...).
@@ -67,8 +85,7 @@ BEGIN
             'ApplicationName', nullif(current_setting('application_name'), ''),
             et.name_field, current_database() || '.' || identity))
         || coalesce(jsonb_strip_nulls(names), '{}'), roachgate.self_name());
-    DELETE FROM roachgate.eventlog e WHERE e."timestamp" < ts -
-        make_interval(secs => roachgate.setting_int8('eventlog_ttl_s', 7776000));
+    PERFORM roachgate.eventlog_prune(ts);
 END
 $$;
 
@@ -151,3 +168,78 @@ BEGIN
     EXECUTE format('SET LOCAL ROLE %I', owner);
 END
 $do$;
+
+-- Node events.  The server (src/nodeevents.c) asks every node for its
+-- start time each sample interval and hands each answer, or the failure
+-- to get one, to log_node_event() on the primary; what each node was last
+-- seen as is kept here, so an event is recorded once per change, by
+-- whichever server saw it, across server restarts.
+CREATE TABLE IF NOT EXISTS roachgate.node_lifecycle (
+    node_name text PRIMARY KEY,
+    started_at int8 NOT NULL,   -- pg_postmaster_start_time(), ns
+    last_up int8 NOT NULL,      -- when it last answered, ns
+    up bool NOT NULL
+);
+
+-- One observation of a node at seen_at (ns): it answered with its start
+-- time (up), or it did not (last_up: when it last answered, if known).
+-- The change it makes, in eventpb's names: node_join (first seen),
+-- node_restart (start time changed); roachgate's own node_unavailable
+-- (stopped answering) and node_available (answers again, same start).
+-- info: eventpb's CommonNodeEventDetails.  Returns the event type or NULL.
+CREATE OR REPLACE FUNCTION roachgate.log_node_event(node_name text,
+    node_id int8, up bool, started_at int8, seen_at int8, last_up int8)
+RETURNS text
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    prev roachgate.node_lifecycle;
+    known bool;
+    et text;
+    ts timestamptz := to_timestamp(seen_at / 1e9);
+    started int8 := started_at;
+    lastup int8;
+BEGIN
+    IF pg_is_in_recovery() THEN
+        RAISE EXCEPTION 'roachgate.log_node_event() must run on the primary';
+    END IF;
+    IF node_name IS NULL OR up IS NULL OR seen_at IS NULL
+        OR (up AND started_at IS NULL) THEN
+        RAISE EXCEPTION 'roachgate.log_node_event(): name, up, seen_at and an up node''s started_at are required';
+    END IF;
+    SELECT * INTO prev FROM roachgate.node_lifecycle l
+        WHERE l.node_name = log_node_event.node_name FOR UPDATE;
+    known := FOUND;
+
+    IF up THEN
+        et := CASE WHEN NOT known THEN 'node_join'
+            WHEN prev.started_at <> started_at THEN 'node_restart'
+            WHEN NOT prev.up THEN 'node_available' END;
+        lastup := CASE WHEN known THEN prev.last_up ELSE started_at END;
+        INSERT INTO roachgate.node_lifecycle AS l
+            (node_name, started_at, last_up, up)
+        VALUES (log_node_event.node_name, started_at, seen_at, true)
+        ON CONFLICT ON CONSTRAINT node_lifecycle_pkey DO UPDATE
+            SET started_at = excluded.started_at,
+                last_up = greatest(l.last_up, excluded.last_up), up = true;
+    ELSIF known AND prev.up THEN
+        et := 'node_unavailable';
+        started := prev.started_at;
+        lastup := greatest(prev.last_up, coalesce(last_up, 0));
+        UPDATE roachgate.node_lifecycle l SET up = false, last_up = lastup
+            WHERE l.node_name = log_node_event.node_name;
+    END IF;
+
+    IF et IS NOT NULL THEN
+        INSERT INTO roachgate.eventlog ("timestamp", "eventType",
+            "reportingID", info, reporting_name)
+        VALUES (ts, et, coalesce(node_id, 0), jsonb_strip_nulls(
+            jsonb_build_object('Timestamp', seen_at, 'EventType', et,
+                'NodeID', node_id, 'StartedAt', started, 'LastUp', lastup)),
+            log_node_event.node_name);
+        PERFORM roachgate.eventlog_prune(ts);
+    END IF;
+    RETURN et;
+END
+$$;
