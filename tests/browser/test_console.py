@@ -88,6 +88,39 @@ def test_sessions_filter_and_paging(demo, drive):
             c.close()
 
 
+def test_databases_tables_and_events(demo, drive):
+    """A table made now is listed (on page 2, after 21 tables whose names
+    sort first), its details shown, and its create_table event is the
+    newest; the events of that type page."""
+    table = "console_probe_%d" % int(time.time())
+    admin = demo.admin[0]
+    conn = psycopg2.connect(demo.superuser_dsn(1))
+    conn.autocommit = True
+    cur = conn.cursor()
+    cur.execute("CREATE SCHEMA console_pages")
+    for i in range(21):
+        cur.execute("CREATE TABLE console_pages.console_page_%02d (a int)" % i)
+    cur.execute("GRANT USAGE ON SCHEMA console_pages TO %s" % admin)
+    cur.execute("GRANT SELECT ON ALL TABLES IN SCHEMA console_pages TO %s" %
+                admin)
+    cur.execute("CREATE TABLE %s (id int8 PRIMARY KEY, "
+                "name text NOT NULL DEFAULT 'x', note text)" % table)
+    cur.execute("CREATE INDEX console_probe_name ON %s (name DESC) "
+                "INCLUDE (note)" % table)
+    cur.execute("INSERT INTO %s (id) SELECT generate_series(1, 100)" % table)
+    cur.execute("GRANT SELECT ON %s TO %s" % (table, admin))
+    try:
+        env = dict(RG_DB=demo.env["ROACHGATE_DB"], RG_OTHER_DB="postgres",
+                   RG_TABLE="public." + table)
+        drive("databases", **env)
+        drive("events", **env)
+        drive("events-forbidden", **env)
+    finally:
+        cur.execute("DROP TABLE %s" % table)
+        cur.execute("DROP SCHEMA console_pages CASCADE")
+        conn.close()
+
+
 def test_ranges_paging(drive):
     drive("ranges")
 
