@@ -253,13 +253,14 @@
 	/* Ranges of a node (offset pagination) ----------------------------------- */
 
 	async function loadRanges() {
-		const r = state.ranges;
-		if (r.node === '')
-			r.node = $('ranges-node').value || 'local';
+		if (state.ranges.node === '')
+			state.ranges.node = $('ranges-node').value || 'local';
+		/* What was asked, not what the reader changed meanwhile. */
+		const r = Object.assign({}, state.ranges);
 		const d = await api('nodes/' + encodeURIComponent(r.node) +
 		    '/ranges/?limit=' + RANGES_PAGE + '&offset=' + r.offset);
 		const list = d.ranges || [];
-		r.next = d.next === undefined ? null : d.next;
+		r.next = state.ranges.next = d.next === undefined ? null : d.next;
 		const tb = $('ranges-table').tBodies[0];
 		if (list.length === 0)
 			emptyRow(tb, 7, 'No ranges on this page.');
@@ -333,7 +334,8 @@
 	/* Sessions (token pagination) ------------------------------------------ */
 
 	async function loadSessions() {
-		const s = state.sessions;
+		const s = Object.assign({}, state.sessions,
+		    { starts: state.sessions.starts.slice() });
 		const start = s.starts[s.starts.length - 1];
 		let q = '?limit=' + SESSIONS_PAGE;
 		if (s.user !== '')
@@ -342,7 +344,7 @@
 			q += '&start=' + encodeURIComponent(start);
 		const d = await api('sessions/' + q);
 		const list = d.sessions || [];
-		s.next = d.next || '';
+		s.next = state.sessions.next = d.next || '';
 		problems('sessions', (d.errors || []).map((e) =>
 		    'Sessions: node ' + nodeName(e.node_id) + ': ' + e.message));
 		const tb = $('sessions-table').tBodies[0];
@@ -626,6 +628,10 @@
 			s.hidden = true;
 		for (const tb of document.querySelectorAll('.view tbody'))
 			tb.replaceChildren();
+		for (const b of document.querySelectorAll('.pager button'))
+			b.disabled = true;
+		for (const p of document.querySelectorAll('.pager span'))
+			p.textContent = '';
 		$('table-details').hidden = true;
 		$('nav').hidden = true;
 		$('who').hidden = true;
