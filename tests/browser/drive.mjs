@@ -10,7 +10,8 @@
 // RG_USER, RG_USER_PW, RG_SHOTS (screenshot folder), RG_HOT_TABLE,
 // RG_NODES (expected node count), RG_PLAYWRIGHT (playwright-core path),
 // RG_DB, RG_TABLE (schema.table), RG_OTHER_DB (a database whose tables
-// the API does not read: its 404).
+// the API does not read: its 404), RG_SESSIONS_USER (a role with 30
+// sessions and no other).
 
 import assert from 'node:assert/strict';
 import path from 'node:path';
@@ -140,7 +141,7 @@ const scenarios = {
 	async sessions() {
 		await loginAdmin();
 		await view('Sessions');
-		await page.locator('#sessions-user').fill(env.RG_USER);
+		await page.locator('#sessions-user').fill(env.RG_SESSIONS_USER);
 		await page.getByRole('button', { name: 'Filter' }).click();
 		const users = () => page.locator('#sessions-table tbody tr td:nth-child(2)')
 		    .allInnerTexts();
@@ -149,7 +150,7 @@ const scenarios = {
 		await page.waitForFunction(() => document.querySelectorAll(
 		    '#sessions-table tbody tr td:nth-child(2)').length === 20);
 		const first = await users();
-		assert.ok(first.every((u) => u === env.RG_USER), first.join());
+		assert.ok(first.every((u) => u === env.RG_SESSIONS_USER), first.join());
 		const ids = await page.locator('#sessions-table tbody tr td:nth-child(4)')
 		    .allInnerTexts();
 		await shot('sessions');
@@ -158,8 +159,9 @@ const scenarios = {
 		    '#sessions-page').textContent.startsWith('Page 2'));
 		const ids2 = await page.locator('#sessions-table tbody tr td:nth-child(4)')
 		    .allInnerTexts();
-		assert.ok(ids2.length > 0);
-		assert.ok((await users()).every((u) => u === env.RG_USER));
+		// That role's 30 sessions and nothing else: 20, then 10.
+		assert.equal(ids2.length, 10);
+		assert.ok((await users()).every((u) => u === env.RG_SESSIONS_USER));
 		assert.ok(ids2.every((a) => !ids.includes(a)), 'page 2 repeats page 1');
 		await page.locator('#sessions-user').fill('nobody_at_all');
 		await page.getByRole('button', { name: 'Filter' }).click();
