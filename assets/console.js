@@ -173,6 +173,14 @@
 		    el('td', { colspan: String(cols), class: 'empty', text: text })));
 	}
 
+	/* A table body: one row per item, or one line saying there is none. */
+	function fill(tbody, cols, list, none, row) {
+		if (list.length === 0)
+			emptyRow(tbody, cols, none);
+		else
+			tbody.replaceChildren(...list.map(row));
+	}
+
 	/* Nodes -------------------------------------------------------------- */
 
 	function liveness(n) {
@@ -422,14 +430,11 @@
 		}
 		const list = t.table_names || [];
 		d.next = state.db.next = t.next === undefined ? null : t.next;
-		if (list.length === 0)
-			emptyRow(tb, 1, 'No table of ' + d.name + ' on this page ' +
-			    'that you hold a privilege on.');
-		else
-			tb.replaceChildren(...list.map((n) => el('tr', null,
-			    el('td', null, el('button', { type: 'button',
-			    class: 'link', 'data-table': n, 'aria-pressed':
-			    String(n === d.table), text: n })))));
+		fill(tb, 1, list, 'No table of ' + d.name + ' on this page ' +
+		    'that you hold a privilege on.', (n) => el('tr', null,
+		    el('td', null, el('button', { type: 'button', class: 'link',
+		    'data-table': n, 'aria-pressed': String(n === d.table),
+		    text: n }))));
 		$('tables-page').textContent = list.length === 0 ? '' :
 		    'Tables ' + (d.offset + 1) + '–' + (d.offset + list.length) +
 		    ' of ' + d.name;
@@ -473,26 +478,18 @@
 		fact(dl, 'Replicas', num(z.num_replicas));
 		fact(dl, 'Grants', (t.grants || []).map((g) => g.user + ': ' +
 		    g.privileges.join(', ')).join('; ') || '–');
-		const cols = t.columns || [];
-		const tc = $('td-columns').tBodies[0];
-		if (cols.length === 0)
-			emptyRow(tc, 4, 'No columns.');
-		else
-			tc.replaceChildren(...cols.map((c) => el('tr', null,
-			    el('td', null, el('code', { text: c.name })), cell(c.type),
-			    cell(c.nullable ? 'yes' : 'no'),
-			    cell(c.generation_expression ? 'generated: ' +
-			        c.generation_expression : c.default_value || '–'))));
-		const idx = t.indexes || [];
-		const ti = $('td-indexes').tBodies[0];
-		if (idx.length === 0)
-			emptyRow(ti, 6, 'No indexes.');
-		else
-			ti.replaceChildren(...idx.map((x) => el('tr', null,
-			    el('td', null, el('code', { text: x.name })),
-			    cell(x.unique ? 'yes' : 'no'), cell(String(x.seq), 'num'),
-			    cell(x.column), cell(x.direction),
-			    cell(x.storing ? 'yes' : 'no'))));
+		fill($('td-columns').tBodies[0], 4, t.columns || [], 'No columns.',
+		    (c) => el('tr', null,
+		    el('td', null, el('code', { text: c.name })), cell(c.type),
+		    cell(c.nullable ? 'yes' : 'no'),
+		    cell(c.generation_expression ? 'generated: ' +
+		        c.generation_expression : c.default_value || '–')));
+		fill($('td-indexes').tBodies[0], 6, t.indexes || [], 'No indexes.',
+		    (x) => el('tr', null,
+		    el('td', null, el('code', { text: x.name })),
+		    cell(x.unique ? 'yes' : 'no'), cell(String(x.seq), 'num'),
+		    cell(x.column), cell(x.direction),
+		    cell(x.storing ? 'yes' : 'no')));
 		$('td-create').textContent = t.create_table_statement || '–';
 		box.hidden = false;
 		if (d.focus)
@@ -537,19 +534,15 @@
 		const d = await api('events/' + q);
 		const list = d.events || [];
 		s.next = state.events.next = d.next === undefined ? null : d.next;
-		const tb = $('events-table').tBodies[0];
-		if (list.length === 0)
-			emptyRow(tb, 4, 'No events' + (s.type ? ' of type ' +
-			    s.type : '') + ' on this page.');
-		else
-			tb.replaceChildren(...list.map((x) => el('tr',
-			    { 'data-type': x.event_type || '' },
-			    el('td', null, el('time', { datetime: x.timestamp || '',
-			    text: (x.timestamp || '').replace('T', ' ')
-			    .replace(/(\.\d{3})\d*/, '$1').replace('Z', '') })),
-			    cell(x.event_type || '–'),
-			    cell(x.reporting_id ? 'n' + x.reporting_id : '–'),
-			    el('td', null, info(x.info)))));
+		fill($('events-table').tBodies[0], 4, list, 'No events' +
+		    (s.type ? ' of type ' + s.type : '') + ' on this page.',
+		    (x) => el('tr', { 'data-type': x.event_type || '' },
+		    el('td', null, el('time', { datetime: x.timestamp || '',
+		    text: (x.timestamp || '').replace('T', ' ')
+		    .replace(/(\.\d{3})\d*/, '$1').replace('Z', '') })),
+		    cell(x.event_type || '–'),
+		    cell(x.reporting_id ? 'n' + x.reporting_id : '–'),
+		    el('td', null, info(x.info))));
 		$('events-page').textContent = list.length === 0 ? '' :
 		    'Events ' + (s.offset + 1) + '–' + (s.offset + list.length) +
 		    (s.type ? ' of type ' + s.type : '') + ', newest first';
@@ -701,15 +694,7 @@
 			state.ranges.offset = 0;
 			refresh();
 		});
-		$('ranges-prev').addEventListener('click', () => {
-			state.ranges.offset = Math.max(0, state.ranges.offset - RANGES_PAGE);
-			refresh();
-		});
-		$('ranges-next').addEventListener('click', () => {
-			if (state.ranges.next !== null)
-				state.ranges.offset = state.ranges.next;
-			refresh();
-		});
+		wirePager('ranges', state.ranges, RANGES_PAGE);
 		$('hot-node').addEventListener('change', () => {
 			state.hotNode = $('hot-node').value;
 			refresh();
@@ -744,15 +729,7 @@
 		};
 		$('db-form').addEventListener('submit', pick);
 		$('db-name').addEventListener('change', () => pick());
-		$('tables-prev').addEventListener('click', () => {
-			d.offset = Math.max(0, d.offset - TABLES_PAGE);
-			refresh();
-		});
-		$('tables-next').addEventListener('click', () => {
-			if (d.next !== null)
-				d.offset = d.next;
-			refresh();
-		});
+		wirePager('tables', d, TABLES_PAGE);
 		$('tables-table').addEventListener('click', (ev) => {
 			const b = ev.target.closest('button[data-table]');
 			if (!b)
@@ -771,13 +748,18 @@
 			s.offset = 0;
 			refresh();
 		});
-		$('events-prev').addEventListener('click', () => {
-			s.offset = Math.max(0, s.offset - EVENTS_PAGE);
+		wirePager('events', s, EVENTS_PAGE);
+	}
+
+	/* Previous and next of an offset-paged view; `st` has offset, next. */
+	function wirePager(name, st, size) {
+		$(name + '-prev').addEventListener('click', () => {
+			st.offset = Math.max(0, st.offset - size);
 			refresh();
 		});
-		$('events-next').addEventListener('click', () => {
-			if (s.next !== null)
-				s.offset = s.next;
+		$(name + '-next').addEventListener('click', () => {
+			if (st.next !== null)
+				st.offset = st.next;
 			refresh();
 		});
 	}

@@ -72,6 +72,15 @@ async function loginAdmin() {
 	await page.locator('#nodes-table tbody tr[data-node]').first().waitFor();
 }
 
+// A narrow screen: nothing wider than the viewport but the tables' own
+// scrolling boxes.
+async function narrow(name) {
+	await page.setViewportSize({ width: 360, height: 740 });
+	assert.ok(await page.evaluate(() =>
+	    document.documentElement.scrollWidth <= window.innerWidth));
+	await shot(name);
+}
+
 async function view(name) {
 	await page.getByRole('button', { name: name, exact: true }).click();
 }
@@ -100,12 +109,7 @@ const scenarios = {
 		assert.ok(ck && ck.httpOnly && ck.secure && ck.sameSite === 'Strict');
 		assert.equal(await page.evaluate(() => localStorage.length), 0);
 		await shot('nodes');
-		// A narrow screen: nothing wider than the viewport but the tables'
-		// own scrolling boxes.
-		await page.setViewportSize({ width: 360, height: 740 });
-		assert.ok(await page.evaluate(() =>
-		    document.documentElement.scrollWidth <= window.innerWidth));
-		await shot('nodes-narrow');
+		await narrow('nodes-narrow');
 	},
 
 	// The hammered table is the top bar; the node filter narrows.
@@ -260,10 +264,7 @@ const scenarios = {
 		assert.ok(create.includes(env.RG_TABLE.split('.')[1]), create);
 		assert.match(await box.locator('dl').innerText(), /Ranges\s+[1-9]/);
 		await shot('table-details');
-		await page.setViewportSize({ width: 360, height: 740 });
-		assert.ok(await page.evaluate(() =>
-		    document.documentElement.scrollWidth <= window.innerWidth));
-		await shot('table-details-narrow');
+		await narrow('table-details-narrow');
 	},
 
 	// Events: the table's create_table is the newest; paging by type.
