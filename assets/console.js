@@ -412,21 +412,22 @@
 	async function loadTables() {
 		const d = Object.assign({}, state.db);
 		const tb = $('tables-table').tBodies[0];
-		let t;
-		$('tables-prev').disabled = $('tables-next').disabled = true;
-		$('tables-page').textContent = '';
-		if (d.name === '') {
-			emptyRow(tb, 1, 'Choose a database to list its tables.');
+		const none = (text) => {
+			emptyRow(tb, 1, text);
+			$('tables-prev').disabled = $('tables-next').disabled = true;
+			$('tables-page').textContent = '';
 			return false;
-		}
+		};
+		let t;
+		if (d.name === '')
+			return none('Choose a database to list its tables.');
 		try {
 			t = await api('databases/' + encodeURIComponent(d.name) +
 			    '/tables/?limit=' + TABLES_PAGE + '&offset=' + d.offset);
 		} catch (e) {
 			inPlace(e, 'Database ' + d.name, 'roachgate lists the ' +
 			    'tables of the database its connections use only.');
-			emptyRow(tb, 1, 'No tables to show.');
-			return false;
+			return none('No tables to show.');
 		}
 		const list = t.table_names || [];
 		d.next = state.db.next = t.next === undefined ? null : t.next;
