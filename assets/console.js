@@ -14,6 +14,11 @@
 	const RANGES_PAGE = 25;
 	const SESSIONS_PAGE = 20;
 	const HOT_BARS = 20;
+	const TABLES_PAGE = 20;
+	const EVENTS_PAGE = 20;
+	const DB_MAX = 200;
+	/* Not reloaded by the timer: the reader's place and focus stay put. */
+	const STILL = new Set(['databases', 'events']);
 	const LIVENESS = { 0: 'UNKNOWN', 1: 'DEAD', 2: 'UNAVAILABLE', 3: 'LIVE',
 	    4: 'DECOMMISSIONING', 5: 'DECOMMISSIONED', 6: 'DRAINING' };
 
@@ -22,7 +27,9 @@
 		view: 'nodes', user: '', nodes: [], timer: null, busy: false,
 		ranges: { node: '', offset: 0, next: null },
 		sessions: { user: '', starts: [''], next: '' },
-		hotNode: '', problems: {}
+		db: { name: '', offset: 0, next: null, table: '', focus: false },
+		events: { type: '', offset: 0, next: null },
+		hotNode: '', problems: {}, again: false
 	};
 
 	class ApiError extends Error {
@@ -166,6 +173,14 @@
 		    el('td', { colspan: String(cols), class: 'empty', text: text })));
 	}
 
+	/* A table body: one row per item, or one line saying there is none. */
+	function fill(tbody, cols, list, none, row) {
+		if (list.length === 0)
+			emptyRow(tbody, cols, none);
+		else
+			tbody.replaceChildren(...list.map(row));
+	}
+
 	/* Nodes -------------------------------------------------------------- */
 
 	function liveness(n) {
@@ -246,13 +261,14 @@
 	/* Ranges of a node (offset pagination) ----------------------------------- */
 
 	async function loadRanges() {
-		const r = state.ranges;
-		if (r.node === '')
-			r.node = $('ranges-node').value || 'local';
+		if (state.ranges.node === '')
+			state.ranges.node = $('ranges-node').value || 'local';
+		/* What was asked, not what the reader changed meanwhile. */
+		const r = Object.assign({}, state.ranges);
 		const d = await api('nodes/' + encodeURIComponent(r.node) +
 		    '/ranges/?limit=' + RANGES_PAGE + '&offset=' + r.offset);
 		const list = d.ranges || [];
-		r.next = d.next === undefined ? null : d.next;
+		r.next = state.ranges.next = d.next === undefined ? null : d.next;
 		const tb = $('ranges-table').tBodies[0];
 		if (list.length === 0)
 			emptyRow(tb, 7, 'No ranges on this page.');
@@ -326,7 +342,8 @@
 	/* Sessions (token pagination) ------------------------------------------ */
 
 	async function loadSessions() {
-		const s = state.sessions;
+		const s = Object.assign({}, state.sessions,
+		    { starts: state.sessions.starts.slice() });
 		const start = s.starts[s.starts.length - 1];
 		let q = '?limit=' + SESSIONS_PAGE;
 		if (s.user !== '')
@@ -335,7 +352,7 @@
 			q += '&start=' + encodeURIComponent(start);
 		const d = await api('sessions/' + q);
 		const list = d.sessions || [];
-		s.next = d.next || '';
+		s.next = state.sessions.next = d.next || '';
 		problems('sessions', (d.errors || []).map((e) =>
 		    'Sessions: node ' + nodeName(e.node_id) + ': ' + e.message));
 		const tb = $('sessions-table').tBodies[0];
@@ -360,29 +377,221 @@
 		$('sessions-next').disabled = list.length < SESSIONS_PAGE;
 	}
 
+	/* Databases, their tables (offset pagination), a table's details ------ */
+
+	function dbError(text) {
+		$('db-error').textContent = text || '';
+		$('db-error').hidden = !text;
+	}
+
+	/* Errors shown in the view itself; a session error goes to the login. */
+	function inPlace(e, what, why) {
+		if (e.status === 400 || e.status === 401)
+			throw e;
+		dbError(e.status === 404 ? what + ': ' + e.message + ' (404). ' +
+		    why : what + ': ' + explain(e));
+	}
+
+	async function loadDatabases() {
+		const d = await api('databases/?limit=' + DB_MAX);
+		const names = d.databases || [];
+		const s = $('db-name');
+		const have = Array.from(s.options).map((o) => o.value).slice(1);
+		if (names.join() !== have.join()) {
+			s.replaceChildren(el('option', { value: '',
+			    text: 'Choose a database' }), ...names.map((n) =>
+			    el('option', { value: n, text: n })));
+		}
+		if (!names.includes(state.db.name))
+			state.db.name = '';
+		s.value = state.db.name;
+		$('db-meta').textContent = names.length + ' databases you may ' +
+		    'connect to' + (d.next ? ' (the first ' + DB_MAX + ')' : '') + '.';
+	}
+
+	async function loadTables() {
+		const d = Object.assign({}, state.db);
+		const tb = $('tables-table').tBodies[0];
+		const none = (text) => {
+			emptyRow(tb, 1, text);
+			$('tables-prev').disabled = $('tables-next').disabled = true;
+			$('tables-page').textContent = '';
+			return false;
+		};
+		let t;
+		if (d.name === '')
+			return none('Choose a database to list its tables.');
+		try {
+			t = await api('databases/' + encodeURIComponent(d.name) +
+			    '/tables/?limit=' + TABLES_PAGE + '&offset=' + d.offset);
+		} catch (e) {
+			inPlace(e, 'Database ' + d.name, 'roachgate lists the ' +
+			    'tables of the database its connections use only.');
+			return none('No tables to show.');
+		}
+		const list = t.table_names || [];
+		d.next = state.db.next = t.next === undefined ? null : t.next;
+		fill(tb, 1, list, 'No table of ' + d.name + ' on this page ' +
+		    'that you hold a privilege on.', (n) => el('tr', null,
+		    el('td', null, el('button', { type: 'button', class: 'link',
+		    'data-table': n, 'aria-pressed': String(n === d.table),
+		    text: n }))));
+		$('tables-page').textContent = list.length === 0 ? '' :
+		    'Tables ' + (d.offset + 1) + '–' + (d.offset + list.length) +
+		    ' of ' + d.name;
+		$('tables-prev').disabled = d.offset === 0;
+		$('tables-next').disabled = d.next === null;
+		return true;
+	}
+
+	function fact(dl, name, value) {
+		dl.append(el('dt', { text: name }), el('dd', { text: value }));
+	}
+
+	async function loadTable() {
+		const d = Object.assign({}, state.db);
+		const box = $('table-details');
+		let t;
+		if (d.table === '') {
+			box.hidden = true;
+			return;
+		}
+		try {
+			t = await api('databases/' + encodeURIComponent(d.name) +
+			    '/tables/' + encodeURIComponent(d.table) + '/');
+		} catch (e) {
+			box.hidden = true;
+			inPlace(e, 'Table ' + d.table, 'It may have been dropped, ' +
+			    'or its name needs quotes, which the API cannot name.');
+			return;
+		}
+		const z = t.zone_config || {};
+		const dl = $('td-facts');
+		$('td-name').textContent = d.name + '.' + d.table;
+		dl.replaceChildren();
+		fact(dl, 'Descriptor ID', String(t.descriptor_id || '–'));
+		fact(dl, 'Ranges', num(t.range_count || 0));
+		fact(dl, 'Total size', bytes(t.data_total_bytes || 0));
+		fact(dl, 'Live data', bytes(t.data_live_bytes || 0) + ' (' +
+		    num(100 * (t.data_live_percentage || 0), 1) + ' %)');
+		fact(dl, 'Statistics collected', t.stats_last_created_at ?
+		    t.stats_last_created_at.replace('T', ' ') : 'never');
+		fact(dl, 'Replicas', num(z.num_replicas));
+		fact(dl, 'Grants', (t.grants || []).map((g) => g.user + ': ' +
+		    g.privileges.join(', ')).join('; ') || '–');
+		fill($('td-columns').tBodies[0], 4, t.columns || [], 'No columns.',
+		    (c) => el('tr', null,
+		    el('td', null, el('code', { text: c.name })), cell(c.type),
+		    cell(c.nullable ? 'yes' : 'no'),
+		    cell(c.generation_expression ? 'generated: ' +
+		        c.generation_expression : c.default_value || '–')));
+		fill($('td-indexes').tBodies[0], 6, t.indexes || [], 'No indexes.',
+		    (x) => el('tr', null,
+		    el('td', null, el('code', { text: x.name })),
+		    cell(x.unique ? 'yes' : 'no'), cell(String(x.seq), 'num'),
+		    cell(x.column), cell(x.direction),
+		    cell(x.storing ? 'yes' : 'no')));
+		$('td-create').textContent = t.create_table_statement || '–';
+		box.hidden = false;
+		if (d.focus)
+			box.focus();
+		state.db.focus = false;
+	}
+
+	async function loadDatabaseView() {
+		dbError('');
+		await loadDatabases();
+		if (await loadTables())
+			await loadTable();
+		else
+			$('table-details').hidden = true;
+	}
+
+	/* Events (admin): newest first, offset pagination -------------------- */
+
+	/* `info` is a JSON object as text; shown as its fields, as text. */
+	function info(text) {
+		let o;
+		try {
+			o = JSON.parse(text);
+		} catch (e) {
+			o = null;
+		}
+		if (o === null || typeof o !== 'object')
+			return el('code', { text: text || '' });
+		return el('ul', { class: 'info' }, ...Object.keys(o)
+		    .filter((k) => k !== 'Timestamp' && k !== 'EventType')
+		    .map((k) => el('li', null, k + ': ', el('code', {
+		    text: typeof o[k] === 'string' ? o[k] : JSON.stringify(o[k])
+		    }))));
+	}
+
+	async function loadEvents() {
+		/* What was asked, not what the reader changed meanwhile. */
+		const s = Object.assign({}, state.events);
+		let q = '?limit=' + EVENTS_PAGE + '&offset=' + s.offset;
+		if (s.type !== '')
+			q += '&type=' + encodeURIComponent(s.type);
+		const d = await api('events/' + q);
+		const list = d.events || [];
+		s.next = state.events.next = d.next === undefined ? null : d.next;
+		fill($('events-table').tBodies[0], 4, list, 'No events' +
+		    (s.type ? ' of type ' + s.type : '') + ' on this page.',
+		    (x) => el('tr', { 'data-type': x.event_type || '' },
+		    el('td', null, el('time', { datetime: x.timestamp || '',
+		    text: (x.timestamp || '').replace('T', ' ')
+		    .replace(/(\.\d{3})\d*/, '$1').replace('Z', '') })),
+		    cell(x.event_type || '–'),
+		    cell(x.reporting_id ? 'n' + x.reporting_id : '–'),
+		    el('td', null, info(x.info))));
+		$('events-page').textContent = list.length === 0 ? '' :
+		    'Events ' + (s.offset + 1) + '–' + (s.offset + list.length) +
+		    (s.type ? ' of type ' + s.type : '') + ', newest first';
+		$('events-prev').disabled = s.offset === 0;
+		$('events-next').disabled = s.next === null;
+	}
+
 	/* Views and refresh --------------------------------------------------- */
 
 	const loaders = {
 		nodes: async () => { await loadNodes(); renderNodes(); },
-		ranges: loadRanges, hot: loadHot, sessions: loadSessions
+		ranges: loadRanges, hot: loadHot, sessions: loadSessions,
+		databases: loadDatabaseView, events: loadEvents
 	};
 
-	async function refresh() {
-		if (state.busy || $('login').hidden === false)
+	/*
+	 * `auto` is the timer's call; one that finds a refresh running is
+	 * dropped, a reader's is run after it.
+	 */
+	async function refresh(auto) {
+		if ($('login').hidden === false)
 			return;
+		if (state.busy) {
+			state.again = state.again || auto !== true;
+			return;
+		}
 		state.busy = true;
 		const view = state.view;
 		try {
-			/* Node health feeds the banner on every view. */
+			/* Node health feeds the banner on every view; a
+			 * non-admin gets the 403 of the view itself. */
 			if (view !== 'nodes')
-				await loadNodes();
-			await loaders[view]();
+				await loadNodes().catch((e) => {
+					if (e.status !== 403)
+						throw e;
+				});
+			if (auto !== true || !STILL.has(view))
+				await loaders[view]();
 			if (!$('msg').classList.contains('error'))
 				message('');
 		} catch (e) {
 			failed(view, e);
 		} finally {
 			state.busy = false;
+			if (state.again) {
+				state.again = false;
+				refresh();
+			}
 		}
 	}
 
@@ -396,8 +605,8 @@
 		}
 		for (const s of document.querySelectorAll('.view'))
 			s.hidden = s.id !== 'view-' + view;
-		for (const k of ['ranges', 'hot', 'sessions'])
-			if (k !== view)
+		for (const k of Object.keys(loaders))
+			if (k !== view && k !== 'nodes')
 				delete state.problems[k];
 		problems('nodes', state.problems.nodes || []);
 		refresh();
@@ -408,8 +617,16 @@
 		state.timer = null;
 		state.problems = {};
 		problems('nodes', []);
+		/* Nothing of the last user's stays in the page. */
 		for (const s of document.querySelectorAll('.view'))
 			s.hidden = true;
+		for (const tb of document.querySelectorAll('.view tbody'))
+			tb.replaceChildren();
+		for (const b of document.querySelectorAll('.pager button'))
+			b.disabled = true;
+		for (const p of document.querySelectorAll('.pager span'))
+			p.textContent = '';
+		$('table-details').hidden = true;
 		$('nav').hidden = true;
 		$('who').hidden = true;
 		$('login').hidden = false;
@@ -425,7 +642,7 @@
 		message('');
 		show(state.view);
 		if (state.timer === null)
-			state.timer = setInterval(refresh, REFRESH_MS);
+			state.timer = setInterval(refresh, REFRESH_MS, true);
 	}
 
 	/* Login and logout --------------------------------------------------- */
@@ -478,15 +695,7 @@
 			state.ranges.offset = 0;
 			refresh();
 		});
-		$('ranges-prev').addEventListener('click', () => {
-			state.ranges.offset = Math.max(0, state.ranges.offset - RANGES_PAGE);
-			refresh();
-		});
-		$('ranges-next').addEventListener('click', () => {
-			if (state.ranges.next !== null)
-				state.ranges.offset = state.ranges.next;
-			refresh();
-		});
+		wirePager('ranges', state.ranges, RANGES_PAGE);
 		$('hot-node').addEventListener('change', () => {
 			state.hotNode = $('hot-node').value;
 			refresh();
@@ -503,6 +712,55 @@
 		});
 		$('sessions-next').addEventListener('click', () => {
 			state.sessions.starts.push(state.sessions.next);
+			refresh();
+		});
+		wireDatabases();
+		wireEvents();
+	}
+
+	function wireDatabases() {
+		const d = state.db;
+		const pick = (ev) => {
+			if (ev)
+				ev.preventDefault();
+			d.name = $('db-name').value;
+			d.offset = 0;
+			d.table = '';
+			refresh();
+		};
+		$('db-form').addEventListener('submit', pick);
+		$('db-name').addEventListener('change', () => pick());
+		wirePager('tables', d, TABLES_PAGE);
+		$('tables-table').addEventListener('click', (ev) => {
+			const b = ev.target.closest('button[data-table]');
+			if (!b)
+				return;
+			d.table = b.dataset.table;
+			d.focus = true;
+			refresh();
+		});
+	}
+
+	function wireEvents() {
+		const s = state.events;
+		$('events-form').addEventListener('submit', (ev) => {
+			ev.preventDefault();
+			s.type = $('events-type').value.trim();
+			s.offset = 0;
+			refresh();
+		});
+		wirePager('events', s, EVENTS_PAGE);
+	}
+
+	/* Previous and next of an offset-paged view; `st` has offset, next. */
+	function wirePager(name, st, size) {
+		$(name + '-prev').addEventListener('click', () => {
+			st.offset = Math.max(0, st.offset - size);
+			refresh();
+		});
+		$(name + '-next').addEventListener('click', () => {
+			if (st.next !== null)
+				st.offset = st.next;
 			refresh();
 		});
 	}

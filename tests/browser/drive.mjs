@@ -8,7 +8,10 @@
 //   node drive.mjs SCENARIO
 // Environment: RG_ORIGIN (https://127.0.0.1:PORT), RG_ADMIN, RG_ADMIN_PW,
 // RG_USER, RG_USER_PW, RG_SHOTS (screenshot folder), RG_HOT_TABLE,
-// RG_NODES (expected node count), RG_PLAYWRIGHT (playwright-core path).
+// RG_NODES (expected node count), RG_PLAYWRIGHT (playwright-core path),
+// RG_DB, RG_TABLE (schema.table), RG_OTHER_DB (a database whose tables
+// the API does not read: its 404), RG_SESSIONS_USER (a role with 30
+// sessions and no other).
 
 import assert from 'node:assert/strict';
 import path from 'node:path';
@@ -69,6 +72,15 @@ async function loginAdmin() {
 	await page.locator('#nodes-table tbody tr[data-node]').first().waitFor();
 }
 
+// A narrow screen: nothing wider than the viewport but the tables' own
+// scrolling boxes.
+async function narrow(name) {
+	await page.setViewportSize({ width: 360, height: 740 });
+	assert.ok(await page.evaluate(() =>
+	    document.documentElement.scrollWidth <= window.innerWidth));
+	await shot(name);
+}
+
 async function view(name) {
 	await page.getByRole('button', { name: name, exact: true }).click();
 }
@@ -97,12 +109,7 @@ const scenarios = {
 		assert.ok(ck && ck.httpOnly && ck.secure && ck.sameSite === 'Strict');
 		assert.equal(await page.evaluate(() => localStorage.length), 0);
 		await shot('nodes');
-		// A narrow screen: nothing wider than the viewport but the tables'
-		// own scrolling boxes.
-		await page.setViewportSize({ width: 360, height: 740 });
-		assert.ok(await page.evaluate(() =>
-		    document.documentElement.scrollWidth <= window.innerWidth));
-		await shot('nodes-narrow');
+		await narrow('nodes-narrow');
 	},
 
 	// The hammered table is the top bar; the node filter narrows.
@@ -138,7 +145,7 @@ const scenarios = {
 	async sessions() {
 		await loginAdmin();
 		await view('Sessions');
-		await page.locator('#sessions-user').fill(env.RG_USER);
+		await page.locator('#sessions-user').fill(env.RG_SESSIONS_USER);
 		await page.getByRole('button', { name: 'Filter' }).click();
 		const users = () => page.locator('#sessions-table tbody tr td:nth-child(2)')
 		    .allInnerTexts();
@@ -147,7 +154,7 @@ const scenarios = {
 		await page.waitForFunction(() => document.querySelectorAll(
 		    '#sessions-table tbody tr td:nth-child(2)').length === 20);
 		const first = await users();
-		assert.ok(first.every((u) => u === env.RG_USER), first.join());
+		assert.ok(first.every((u) => u === env.RG_SESSIONS_USER), first.join());
 		const ids = await page.locator('#sessions-table tbody tr td:nth-child(4)')
 		    .allInnerTexts();
 		await shot('sessions');
@@ -156,8 +163,9 @@ const scenarios = {
 		    '#sessions-page').textContent.startsWith('Page 2'));
 		const ids2 = await page.locator('#sessions-table tbody tr td:nth-child(4)')
 		    .allInnerTexts();
-		assert.ok(ids2.length > 0);
-		assert.ok((await users()).every((u) => u === env.RG_USER));
+		// That role's 30 sessions and nothing else: 20, then 10.
+		assert.equal(ids2.length, 10);
+		assert.ok((await users()).every((u) => u === env.RG_SESSIONS_USER));
 		assert.ok(ids2.every((a) => !ids.includes(a)), 'page 2 repeats page 1');
 		await page.locator('#sessions-user').fill('nobody_at_all');
 		await page.getByRole('button', { name: 'Filter' }).click();
@@ -197,6 +205,123 @@ const scenarios = {
 		await page.reload();
 		await page.locator('#login').waitFor({ state: 'visible' });
 		assert.equal(await page.locator('#nav').isVisible(), false);
+	},
+
+	// Databases: a 404 in place, paging to the table created by the
+	// test, its details by keyboard; nothing wider than a narrow screen.
+	async databases() {
+		await loginAdmin();
+		await view('Databases');
+		const db = page.getByLabel('Database', { exact: true });
+		await page.locator('#db-name option[value="' + env.RG_DB + '"]')
+		    .waitFor({ state: 'attached' });
+		await db.selectOption(env.RG_OTHER_DB);
+		await page.waitForFunction(() => /\(404\)/.test(
+		    document.querySelector('#db-error').textContent));
+		assert.match(await page.locator('#db-error').innerText(),
+		    new RegExp('Database ' + env.RG_OTHER_DB + ': database not found'));
+		await shot('databases-404');
+		await db.selectOption(env.RG_DB);
+		await page.locator('#db-error').waitFor({ state: 'hidden' });
+		const pageText = () => page.locator('#tables-page').innerText();
+		const btn = page.locator('#tables-table button[data-table="' +
+		    env.RG_TABLE + '"]');
+		await page.waitForFunction(() => /^Tables 1–/.test(
+		    document.querySelector('#tables-page').textContent));
+		const seen = [];
+		while (await btn.count() === 0) {
+			const names = await page.locator('#tables-table button')
+			    .allInnerTexts();
+			assert.ok(names.every((n) => !seen.includes(n)), 'page repeats');
+			seen.push(...names);
+			assert.equal(await page.locator('#tables-next').isDisabled(),
+			    false, env.RG_TABLE + ' not listed: ' + seen.join());
+			await page.locator('#tables-next').click();
+			await page.waitForFunction((n) => document.querySelector(
+			    '#tables-page').textContent.startsWith('Tables ' + n + '–'),
+			    seen.length + 1);
+		}
+		// The test's 21 tables sort first: the table is on page 2.
+		assert.ok(seen.length >= 20, 'not paged: ' + seen.join());
+		assert.match(await pageText(), /^Tables 21–/);
+		assert.equal(await page.locator('#tables-prev').isDisabled(), false);
+		await btn.focus();
+		await page.keyboard.press('Enter');
+		const box = page.locator('#table-details');
+		await box.waitFor({ state: 'visible' });
+		assert.equal(await page.evaluate(() => document.activeElement.id),
+		    'table-details');
+		assert.equal(await page.locator('#td-name').innerText(),
+		    env.RG_DB + '.' + env.RG_TABLE);
+		const cols = await page.locator('#td-columns tbody td:first-child')
+		    .allInnerTexts();
+		assert.deepEqual(cols, ['id', 'name', 'note']);
+		const idx = await page.locator('#td-indexes tbody td:first-child')
+		    .allInnerTexts();
+		assert.ok(idx.includes('console_probe_name'), idx.join());
+		const create = await page.locator('#td-create').innerText();
+		assert.match(create, /^CREATE TABLE /);
+		assert.ok(create.includes(env.RG_TABLE.split('.')[1]), create);
+		assert.match(await box.locator('dl').innerText(), /Ranges\s+[1-9]/);
+		await shot('table-details');
+		await narrow('table-details-narrow');
+	},
+
+	// Events: the table's create_table is the newest; paging by type.
+	async events() {
+		await loginAdmin();
+		await view('Events');
+		const type = page.getByLabel('Type', { exact: true });
+		await type.fill('create_table');
+		await page.getByRole('button', { name: 'Filter' }).click();
+		await page.waitForFunction(() => /of type create_table/.test(
+		    document.querySelector('#events-page').textContent));
+		const rows = page.locator('#events-table tbody tr[data-type]');
+		const mine = rows.filter({ hasText: env.RG_DB + '.' + env.RG_TABLE });
+		assert.equal(await mine.count(), 1);
+		assert.match(await rows.first().innerText(), new RegExp(env.RG_TABLE));
+		assert.match(await mine.locator('td').nth(2).innerText(), /^n1$/);
+		assert.ok((await rows.evaluateAll((r) => r.map((x) => x.dataset.type)))
+		    .every((t) => t === 'create_table'));
+		// RFC3339Nano drops trailing zeros: pad to 9 digits to compare.
+		const times = (await rows.locator('time').evaluateAll((t) =>
+		    t.map((x) => x.getAttribute('datetime')))).map((t) =>
+		    t.replace(/(\.\d+)?Z$/, (m, f) => '.' +
+		    ((f || '.').slice(1) + '00000000').slice(0, 9) + 'Z'));
+		assert.ok(times.every((t) => /^\d{4}-.*T.*\.\d{9}Z$/.test(t)),
+		    times.join());
+		assert.ok(times.every((t, i) => i === 0 || t <= times[i - 1]),
+		    'not newest first: ' + times.join());
+		await shot('events');
+		// 21 tables and the demo's: more than one page.
+		await page.waitForFunction(() => /^Events 1–20 /.test(
+		    document.querySelector('#events-page').textContent));
+		const key = (r) => r.map((x) => x.textContent);
+		const p1 = await rows.evaluateAll(key);
+		await page.locator('#events-next').click();
+		await page.waitForFunction(() => /^Events 21–/.test(
+		    document.querySelector('#events-page').textContent));
+		const p2 = await rows.evaluateAll(key);
+		assert.ok(p2.length > 0 && p2.every((r) => !p1.includes(r)));
+		await page.locator('#events-prev').click();
+		await page.waitForFunction(() => /^Events 1–20 /.test(
+		    document.querySelector('#events-page').textContent));
+		assert.deepEqual(await rows.evaluateAll(key), p1);
+	},
+
+	// A non-admin browses databases but gets the 403 message on events.
+	async 'events-forbidden'() {
+		await login(env.RG_USER, env.RG_USER_PW);
+		await page.locator('#nav').waitFor({ state: 'visible' });
+		await view('Databases');
+		await page.locator('#db-name option[value="' + env.RG_DB + '"]')
+		    .waitFor({ state: 'attached' });
+		await view('Events');
+		await page.waitForFunction(() => /403.*not an admin/.test(
+		    document.querySelector('#msg').textContent));
+		assert.equal(await page.locator('#events-table tbody tr[data-type]')
+		    .count(), 0);
+		await shot('events-forbidden');
 	},
 
 	async forbidden() {
