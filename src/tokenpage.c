@@ -24,6 +24,7 @@ static void	tp_rows(struct rg_tokenpage *, size_t, int64_t *, int64_t *);
 static int64_t	tp_length(struct rg_tokenpage *, struct rg_fanout *, size_t);
 static void	tp_cut(struct rg_tokenpage *);
 static void	tp_alloc(struct rg_tokenpage *, size_t);
+static void	*tp_array(size_t, size_t);
 
 void
 rg_tokenpage_params(struct http_request *req, int64_t *limit,
@@ -89,12 +90,12 @@ static void
 tp_alloc(struct rg_tokenpage *tp, size_t n)
 {
 	tp->nalloc = n;
-	tp->ids = rg_tokenpage_array(n, sizeof(*tp->ids));
-	tp->len = rg_tokenpage_array(n, sizeof(*tp->len));
-	tp->node = rg_tokenpage_array(n, sizeof(*tp->node));
-	tp->span = rg_tokenpage_array(n, sizeof(*tp->span));
-	tp->mlist = rg_tokenpage_array(n, sizeof(*tp->mlist));
-	tp->mfirst = rg_tokenpage_array(n, sizeof(*tp->mfirst));
+	tp->ids = tp_array(n, sizeof(*tp->ids));
+	tp->len = tp_array(n, sizeof(*tp->len));
+	tp->node = tp_array(n, sizeof(*tp->node));
+	tp->span = tp_array(n, sizeof(*tp->span));
+	tp->mlist = tp_array(n, sizeof(*tp->mlist));
+	tp->mfirst = tp_array(n, sizeof(*tp->mfirst));
 }
 
 void
@@ -121,8 +122,9 @@ rg_tokenpage_ep_free(void *ep)
 	rg_tokenpage_free(ep);
 }
 
-void *
-rg_tokenpage_array(size_t n, size_t size)
+/* kore_calloc(n, size), with room for one when n is 0. */
+static void *
+tp_array(size_t n, size_t size)
 {
 	return (kore_calloc(n > 0 ? n : 1, size));
 }

@@ -102,9 +102,6 @@ void	rg_tokenpage_free(struct rg_tokenpage *);
  * struct rg_tokenpage. */
 void	rg_tokenpage_ep_free(void *);
 
-/* kore_calloc(n, size), with room for one when n is 0. */
-void	*rg_tokenpage_array(size_t, size_t);
-
 void	rg_tokenpage_start(struct rg_tokenpage *, struct rg_fanout *,
 	    struct http_request *, rg_tokenpage_prepare, void *);
 
