@@ -64,10 +64,8 @@ static struct http_state	states[] = {
 #define HOT_WAIT	1
 
 struct hot_ep {
-	struct rg_tokenpage		 tp;
-	int				 snap;	/* lists[k]: node k's */
-	const struct rg_snap_list	*lists[RG_PAGE_MAXNODES];
-	size_t				 first[RG_PAGE_MAXNODES];
+	struct rg_tokenpage		 tp;	/* first: ep_free */
+	int				 snap;	/* tp.mlist[k]: node k's */
 };
 
 enum {
@@ -118,12 +116,13 @@ hot_start(struct http_request *req)
 	rg_buf_init(&tok);
 	rg_tokenpage_params(req, &limit, &tok);
 
-	kore_free(ctx->ep);
+	rg_ctx_ep_free(ctx);
 	ctx->ep = ep = kore_calloc(1, sizeof(*ep));
+	ctx->ep_free = rg_tokenpage_ep_free;
 	rg_tokenpage_init(&ep->tp, "hot ranges", limit, &tok, ids, n,
 	    RG_HOT_MAX_PER_NODE);
-	ep->snap = rg_snapshot_tokenpage(&ep->tp, RG_SNAP_HOT, ep->lists,
-	    NULL, 0, ep->first);
+	ep->snap = rg_snapshot_tokenpage(&ep->tp, RG_SNAP_HOT,
+	    ep->tp.mlist, NULL, 0, ep->tp.mfirst);
 	if (!ep->snap)
 		rg_tokenpage_start(&ep->tp, &ctx->fan, req, hot_prepare, ep);
 	rg_buf_free(&tok);
@@ -286,8 +285,8 @@ hot_ranges_write(struct rg_json *j, struct hot_ep *ep, struct rg_fanout *fan)
 				hot_item_write(j, p.q, p.row + r, p.node);
 				continue;
 			}
-			rg_snap_item(ep->lists[keys[k].k], (size_t)(p.row + r),
-			    &item, &len);
+			rg_snap_item(ep->tp.mlist[keys[k].k],
+			    (size_t)(p.row + r), &item, &len);
 			rg_json_raw(j, NULL, item, len);
 		}
 		rg_json_array_close(j);

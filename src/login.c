@@ -98,6 +98,7 @@ login_start(struct http_request *req)
 		goto out;
 
 	l = http_state_create(req, sizeof(*l), login_free);
+	rg_fanout_init(&l->fan, 1);
 	l->req = req;
 	l->since = kore_time_ms();
 	l->t0 = rg_reqstats_now_us();
@@ -284,7 +285,7 @@ login_free(struct http_request *req)
 	rg_reqstats_done(req, l->t0);
 	rg_login_conn_close(&l->pg);
 	login_release(l);
-	rg_fanout_cleanup(&l->fan);
+	rg_fanout_free(&l->fan);
 	OPENSSL_cleanse(l->pass, sizeof(l->pass));
 	OPENSSL_cleanse(l->secret, sizeof(l->secret));
 }

@@ -51,11 +51,32 @@ rg_query_param(struct rg_query *q, const void *v, int len, int binary)
 }
 
 void
+rg_fanout_init(struct rg_fanout *f, size_t cap)
+{
+	memset(f, 0, sizeof(*f));
+	f->cap = cap > 0 ? cap : 1;
+	f->q = kore_calloc(f->cap, sizeof(*f->q));
+}
+
+/* The one cleanup path of a fan-out: its queries, then their array. */
+void
+rg_fanout_free(struct rg_fanout *f)
+{
+	rg_fanout_cleanup(f);
+	kore_free(f->q);
+	f->q = NULL;
+	f->cap = 0;
+}
+
+void
 rg_fanout_start(struct rg_fanout *f, struct http_request *req,
     u_int64_t timeout_ms)
 {
 	size_t		i;
 
+	if (f->n > f->cap)
+		fatal("rg_fanout_start: %zu queries, room for %zu",
+		    f->n, f->cap);
 	f->req = req;
 	f->deadline = kore_time_ms() + timeout_ms;
 	if (f->timer != NULL)
@@ -121,7 +142,8 @@ rg_fanout_cleanup(struct rg_fanout *f)
 		kore_timer_remove(f->timer);
 		f->timer = NULL;
 	}
-	for (i = 0; i < f->n; i++)
+	/* Every slot: a caller may have lowered n after using more. */
+	for (i = 0; i < f->cap; i++)
 		rg_query_cleanup(&f->q[i]);
 	f->n = 0;
 }

@@ -125,9 +125,20 @@ rg_ctx_get(struct http_request *req)
 	if ((ctx = http_state_get(req)) == NULL) {
 		ctx = http_state_create(req, sizeof(*ctx), ctx_free);
 		ctx->t0 = rg_reqstats_now_us();
+		rg_fanout_init(&ctx->fan, rg_cfg.nnodes);
 	}
 
 	return (ctx);
+}
+
+void
+rg_ctx_ep_free(struct rg_ctx *ctx)
+{
+	if (ctx->ep != NULL && ctx->ep_free != NULL)
+		ctx->ep_free(ctx->ep);
+	kore_free(ctx->ep);
+	ctx->ep = NULL;
+	ctx->ep_free = NULL;
 }
 
 /* Runs before Kore frees the request (and its pgsql list), so the
@@ -141,7 +152,6 @@ ctx_free(struct http_request *req)
 		return;
 
 	rg_reqstats_done(req, ctx->t0);
-	rg_fanout_cleanup(&ctx->fan);
-	kore_free(ctx->ep);
-	ctx->ep = NULL;
+	rg_fanout_free(&ctx->fan);
+	rg_ctx_ep_free(ctx);
 }

@@ -73,17 +73,25 @@ struct rg_query {
 	int			formats[8];
 };
 
+/*
+ * Sized by its owner (rg_fanout_init: the configured node count for a
+ * request's context) instead of RG_MAX_NODES: 296 bytes a query, so a
+ * 3-node cluster's request holds 0.9 KB, not 19 KB.  Callers set n <= cap.
+ */
 struct rg_fanout {
 	struct http_request	*req;
 	struct kore_timer	*timer;
 	u_int64_t		deadline;
 	size_t			n;
-	struct rg_query		q[RG_MAX_NODES];
+	size_t			cap;
+	struct rg_query		*q;		/* cap of them (kore_calloc) */
 };
 
 void	rg_query_prepare(struct rg_query *, const struct rg_node *,
 	    const char *);
 void	rg_query_param(struct rg_query *, const void *, int, int);
+void	rg_fanout_init(struct rg_fanout *, size_t);
+void	rg_fanout_free(struct rg_fanout *);
 void	rg_fanout_start(struct rg_fanout *, struct http_request *,
 	    u_int64_t);
 int	rg_fanout_poll(struct rg_fanout *);
@@ -116,12 +124,16 @@ struct rg_ctx {
 	int			auth_phase;
 	int			login_only;	/* rg_user: no admin check */
 	char			username[64];
-	struct rg_fanout	fan;
+	struct rg_fanout	fan;		/* room for every node */
 	void			*ep;		/* endpoint state (kore_calloc) */
+	void			(*ep_free)(void *);	/* ep's own, or NULL */
 	u_int64_t		t0;		/* first seen (reqstats.c) */
 };
 
 struct rg_ctx	*rg_ctx_get(struct http_request *);
+
+/* Frees ctx->ep (through ep_free first, if set); both become NULL. */
+void		 rg_ctx_ep_free(struct rg_ctx *);
 
 /* liveness.c: what roachgate knows of each node's health (RG_LIVENESS_*). */
 void	rg_liveness_init(void);

@@ -63,10 +63,8 @@ static struct http_state	states[] = {
 #define SESSIONS_WAIT	1
 
 struct sessions_ep {
-	struct rg_tokenpage	tp;
-	int			snap;		/* from lists[k], node k's */
-	const struct rg_snap_list	*lists[RG_PAGE_MAXNODES];
-	size_t			first[RG_PAGE_MAXNODES];	/* in by_key */
+	struct rg_tokenpage	tp;		/* first: ep_free */
+	int			snap;		/* from tp.mlist[k], node k's */
 	int			filter;		/* username given */
 	size_t			ulen;
 	uint8_t			user[];		/* raw bytes, as Go sees them */
@@ -124,8 +122,9 @@ sessions_start(struct http_request *req)
 	filter = rg_param(req, "username", &user) != RG_PARAM_MISSING;
 	rg_tokenpage_params(req, &limit, &tok);
 
-	kore_free(ctx->ep);
+	rg_ctx_ep_free(ctx);
 	ctx->ep = ep = kore_calloc(1, sizeof(*ep) + user.len + 1);
+	ctx->ep_free = rg_tokenpage_ep_free;
 	ep->filter = filter;
 	ep->ulen = user.len;
 	if (user.len > 0)
@@ -137,7 +136,8 @@ sessions_start(struct http_request *req)
 	    rg_cfg.nnodes, 0);
 	/* A user's sessions are a run of each list's by_key index. */
 	ep->snap = rg_snapshot_tokenpage(&ep->tp, RG_SNAP_SESSIONS,
-	    ep->lists, ep->filter ? ep->user : NULL, ep->ulen, ep->first);
+	    ep->tp.mlist, ep->filter ? ep->user : NULL, ep->ulen,
+	    ep->tp.mfirst);
 	if (!ep->snap)
 		rg_tokenpage_start(&ep->tp, &ctx->fan, req, sessions_prepare,
 		    ep);
@@ -164,13 +164,13 @@ static void
 session_snap_write(struct rg_json *j, struct sessions_ep *ep, size_t k,
     int r)
 {
-	const struct rg_snap_list	*l = ep->lists[k];
+	const struct rg_snap_list	*l = ep->tp.mlist[k];
 	const char			*item;
 	size_t				 i, len;
 
 	i = (size_t)r;
 	if (ep->filter)
-		i = l->by_key[ep->first[k] + i];
+		i = l->by_key[ep->tp.mfirst[k] + i];
 	rg_snap_item(l, i, &item, &len);
 	rg_json_raw(j, NULL, item, len);
 }

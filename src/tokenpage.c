@@ -23,6 +23,8 @@
 static void	tp_rows(struct rg_tokenpage *, size_t, int64_t *, int64_t *);
 static int64_t	tp_length(struct rg_tokenpage *, struct rg_fanout *, size_t);
 static void	tp_cut(struct rg_tokenpage *);
+static void	tp_alloc(struct rg_tokenpage *, size_t);
+static void	*tp_array(size_t, size_t);
 
 void
 rg_tokenpage_params(struct http_request *req, int64_t *limit,
@@ -67,6 +69,7 @@ rg_tokenpage_init(struct rg_tokenpage *tp, const char *what, int64_t limit,
 
 	if (tp->limit == 0) {
 		/* iterateNodes: every node, whole lists, `next` zero. */
+		tp_alloc(tp, nids);
 		memcpy(tp->ids, all, nids * sizeof(all[0]));
 		tp->n = nids;
 		return;
@@ -78,7 +81,52 @@ rg_tokenpage_init(struct rg_tokenpage *tp, const char *what, int64_t limit,
 	    tok->len) == -1)
 		rg_page_state_init(&tp->st);
 	rg_page_state_merge(&tp->st, all, nids);
-	tp->n = rg_page_state_nodes(&tp->st, tp->ids, RG_PAGE_MAXNODES);
+	tp_alloc(tp, (tp->st.in_progress != 0) + tp->st.nto_query);
+	tp->n = rg_page_state_nodes(&tp->st, tp->ids, tp->nalloc);
+}
+
+/* Room for n nodes: what this page asks, not RG_PAGE_MAXNODES. */
+static void
+tp_alloc(struct rg_tokenpage *tp, size_t n)
+{
+	tp->nalloc = n;
+	tp->ids = tp_array(n, sizeof(*tp->ids));
+	tp->len = tp_array(n, sizeof(*tp->len));
+	tp->node = tp_array(n, sizeof(*tp->node));
+	tp->span = tp_array(n, sizeof(*tp->span));
+	tp->mlist = tp_array(n, sizeof(*tp->mlist));
+	tp->mfirst = tp_array(n, sizeof(*tp->mfirst));
+}
+
+void
+rg_tokenpage_free(struct rg_tokenpage *tp)
+{
+	kore_free(tp->ids);
+	kore_free(tp->len);
+	kore_free(tp->node);
+	kore_free(tp->span);
+	kore_free(tp->mlist);
+	kore_free(tp->mfirst);
+	tp->ids = NULL;
+	tp->len = NULL;
+	tp->node = NULL;
+	tp->span = NULL;
+	tp->mlist = NULL;
+	tp->mfirst = NULL;
+	tp->n = tp->nalloc = tp->nspan = 0;
+}
+
+void
+rg_tokenpage_ep_free(void *ep)
+{
+	rg_tokenpage_free(ep);
+}
+
+/* kore_calloc(n, size), with room for one when n is 0. */
+static void *
+tp_array(size_t n, size_t size)
+{
+	return (kore_calloc(n > 0 ? n : 1, size));
 }
 
 /* Which rows of node i's list this page asks for: OFFSET and LIMIT
@@ -105,29 +153,31 @@ void
 rg_tokenpage_start(struct rg_tokenpage *tp, struct rg_fanout *fan,
     struct http_request *req, rg_tokenpage_prepare prepare, void *arg)
 {
-	const struct rg_node	*node;
-	size_t			 i, s;
-	int64_t			 count;
+	const struct rg_node		*node;
+	struct rg_tokenpage_node	*nd;
+	size_t				 i, s;
+	int64_t				 count;
 
 	fan->n = 0;
 	for (i = 0; i < tp->n; i++) {
-		tp->slot[i] = -1;
+		nd = &tp->node[i];
+		nd->slot = -1;
+		nd->first = 0;
 		tp->len[i] = -1;
-		tp->first[i] = 0;
-		/* Unknown nodes (a stale token) fail without a query. */
+		/* Unknown nodes (a stale token) fail without a query; so
+		 * does a node a token names twice once every slot is used. */
 		node = rg_config_node(&rg_cfg, (int32_t)tp->ids[i]);
-		if (node == NULL || fan->n == RG_MAX_NODES)
+		if (node == NULL || fan->n == fan->cap)
 			continue;
 
 		s = fan->n++;
-		tp->slot[i] = (int16_t)s;
-		tp_rows(tp, i, &tp->first[i], &count);
-		(void)snprintf(tp->off[s], sizeof(tp->off[s]), "%" PRId64,
-		    tp->first[i]);
-		(void)snprintf(tp->cnt[s], sizeof(tp->cnt[s]), "%" PRId64,
-		    count);
-		prepare(&fan->q[s], node, tp->off[s],
-		    count == -1 ? NULL : tp->cnt[s], arg);
+		nd->slot = (int)s;
+		tp_rows(tp, i, &nd->first, &count);
+		(void)snprintf(nd->off, sizeof(nd->off), "%" PRId64,
+		    nd->first);
+		(void)snprintf(nd->cnt, sizeof(nd->cnt), "%" PRId64, count);
+		prepare(&fan->q[s], node, nd->off,
+		    count == -1 ? NULL : nd->cnt, arg);
 	}
 
 	if (fan->n > 0)
@@ -141,12 +191,12 @@ tp_length(struct rg_tokenpage *tp, struct rg_fanout *fan, size_t i)
 {
 	struct rg_query	*q;
 
-	if (tp->slot[i] < 0)
+	if (tp->node[i].slot < 0)
 		return (-1);
-	q = &fan->q[tp->slot[i]];
+	q = &fan->q[tp->node[i].slot];
 	if (q->state != RG_Q_DONE)
 		return (-1);
-	return (tp->first[i] + rg_query_rows(q));
+	return (tp->node[i].first + rg_query_rows(q));
 }
 
 int
@@ -183,8 +233,8 @@ rg_tokenpage_lengths(struct rg_tokenpage *tp, const int64_t *lens)
 	size_t		i;
 
 	for (i = 0; i < tp->n; i++) {
-		tp->slot[i] = -1;
-		tp->first[i] = 0;
+		tp->node[i].slot = -1;
+		tp->node[i].first = 0;
 		tp->len[i] = lens[i];
 		if (tp->cap > 0 && tp->len[i] > tp->cap)
 			tp->len[i] = tp->cap;
@@ -239,11 +289,11 @@ rg_tokenpage_part(struct rg_tokenpage *tp, struct rg_fanout *fan, size_t k,
 		p->nrows = (int)(sp->end - sp->start);
 		return;
 	}
-	if (sp->error != 0 || tp->slot[k] < 0)
+	if (sp->error != 0 || tp->node[k].slot < 0)
 		return;
 
-	p->q = &fan->q[tp->slot[k]];
-	p->row = (int)((int64_t)sp->start - tp->first[k]);
+	p->q = &fan->q[tp->node[k].slot];
+	p->row = (int)((int64_t)sp->start - tp->node[k].first);
 	p->nrows = (int)(sp->end - sp->start);
 	/* Only a token naming a node twice could get here; stay in range. */
 	if (p->row < 0 || p->row > rg_query_rows(p->q)) {
@@ -264,13 +314,13 @@ rg_tokenpage_error(struct rg_tokenpage *tp, struct rg_fanout *fan, size_t k,
 		/* paginate() met a node that the state does not hold. */
 		rg_buf_appendf(out, "node %d not found in pagination state",
 		    (int)node);
-	} else if (tp->slot[k] < 0) {
+	} else if (tp->node[k].slot < 0) {
 		rg_buf_appendf(out, "failed to dial into node %d (%s): "
 		    "unknown node", (int)node,
 		    rg_liveness_name(rg_liveness_status(node)));
 	} else {
 		rg_node_error(out, tp->what, node, rg_liveness_status(node),
-		    fan->q[tp->slot[k]].error);
+		    fan->q[tp->node[k].slot].error);
 	}
 }
 

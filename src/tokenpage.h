@@ -47,6 +47,21 @@ struct rg_tokenpage_part {
 	int		nrows;
 };
 
+struct rg_snap_list;
+
+/* One asked node's query, in node order. */
+struct rg_tokenpage_node {
+	int		slot;			/* fan-out index, -1: none */
+	int64_t		first;			/* OFFSET */
+	char		off[24];		/* OFFSET and LIMIT, as text */
+	char		cnt[24];
+};
+
+/*
+ * The per-node arrays hold the n nodes this page asks (at most the
+ * configured nodes plus what the token names), allocated by
+ * rg_tokenpage_init() and freed by rg_tokenpage_free() only.
+ */
 struct rg_tokenpage {
 	const char		*what;		/* "session list", "hot ranges" */
 	int64_t			limit;		/* 0: no pagination */
@@ -55,14 +70,15 @@ struct rg_tokenpage {
 	int			mem;		/* lists from memory */
 	struct rg_page_state	st;		/* becomes `next` */
 	size_t			n;		/* nodes asked, in order */
-	uint32_t		ids[RG_PAGE_MAXNODES];
-	int16_t			slot[RG_PAGE_MAXNODES];	/* fan-out index */
-	int64_t			first[RG_PAGE_MAXNODES];	/* OFFSET */
-	int64_t			len[RG_PAGE_MAXNODES];	/* -1: failed */
-	struct rg_page_span	span[RG_PAGE_MAXNODES];
+	size_t			nalloc;		/* room in the arrays */
+	uint32_t		*ids;
+	int64_t			*len;		/* -1: failed */
+	struct rg_tokenpage_node *node;
+	struct rg_page_span	*span;
 	size_t			nspan;
-	char			off[RG_MAX_NODES][24];
-	char			cnt[RG_MAX_NODES][24];
+	/* rg_snapshot_tokenpage()'s: node k's list and its key run start. */
+	const struct rg_snap_list **mlist;
+	size_t			*mfirst;
 };
 
 /*
@@ -80,6 +96,11 @@ void	rg_tokenpage_params(struct http_request *, int64_t *, struct rg_buf *);
  */
 void	rg_tokenpage_init(struct rg_tokenpage *, const char *, int64_t,
 	    const struct rg_buf *, const int32_t *, size_t, int64_t);
+void	rg_tokenpage_free(struct rg_tokenpage *);
+
+/* rg_ctx's ep_free for an endpoint state whose first member is its
+ * struct rg_tokenpage. */
+void	rg_tokenpage_ep_free(void *);
 
 void	rg_tokenpage_start(struct rg_tokenpage *, struct rg_fanout *,
 	    struct http_request *, rg_tokenpage_prepare, void *);
