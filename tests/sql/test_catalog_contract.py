@@ -23,7 +23,7 @@ def test_contract_document_is_complete():
         "roachgate.configure", "roachgate.is_admin", "roachgate.encode_uvarint",
         "roachgate.read_node_status", "roachgate.read_ranges",
         "roachgate.read_range", "roachgate.read_hot_ranges",
-        "roachgate.read_sessions"}
+        "roachgate.read_sessions", "roachgate.log_node_event"}
 
 
 @pytest.mark.parametrize("relation", STATUS_RELATIONS)
