@@ -1,5 +1,5 @@
 """Session checks, logins and logouts use a pool of their own on the
-primary (README, "Users, sessions and admins"): catalog reads that hang
+primary (README, "Cluster snapshot"): catalog reads that hang
 on the primary, and fill its catalog pool in both workers, never make a
 well-behaved login or session check wait behind them (issue 10 item 4)."""
 
