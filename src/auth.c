@@ -119,7 +119,7 @@ auth_start(struct http_request *req, struct rg_ctx *ctx)
 		return (auth_done(ctx, KORE_RESULT_OK));
 	}
 
-	kore_free(ctx->ep);
+	rg_ctx_ep_free(ctx);
 	ctx->ep = st = kore_calloc(1, sizeof(*st));
 	st->id = id;
 	(void)snprintf(st->idtxt, sizeof(st->idtxt), "%lld", (long long)id);
@@ -219,8 +219,7 @@ static int
 auth_done(struct rg_ctx *ctx, int result)
 {
 	rg_fanout_cleanup(&ctx->fan);
-	kore_free(ctx->ep);
-	ctx->ep = NULL;
+	rg_ctx_ep_free(ctx);
 	ctx->auth_phase = AUTH_DONE;
 
 	return (result);

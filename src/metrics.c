@@ -288,8 +288,7 @@ login_metrics(struct rg_buf *b, const struct rg_stats *st)
 	size_t		 i, k, c;
 
 	for (k = 0; k < RG_NITEMS(m); k++) {
-		for (c = 0; rg_stats_codes[c] != m[k].code; c++)
-			;
+		c = rg_reqstats_code(m[k].code);
 		n = 0;
 		for (i = 0; i < st->nroutes; i++) {
 			if ((h = rg_reqstats_handler(i)) != NULL &&

@@ -9,8 +9,9 @@
  * A liveness change (liveness.c: any query of any worker, broadcast)
  * probes that node at once rather than at the next round.  The probe
  * runs on query.c's engine bound to callbacks, so a failed probe also
- * feeds liveness.c like any query; no request ever waits on it.  A node seen down while the primary cannot take the record keeps
- * that observation (its own time) until the primary can: a primary that
+ * feeds liveness.c like any query; no request ever waits on it.  A node
+ * seen down while the primary cannot take the record keeps that
+ * observation (its own time) until the primary can: a primary that
  * stops answering is logged when it comes back, before its restart
  * (the round after).
  */
@@ -22,8 +23,6 @@
 
 #include "roachgate.h"
 #include "params.h"
-
-#define NODEEVENTS_WORKER	1
 
 struct obs {
 	int		up;
@@ -68,7 +67,7 @@ rg_nodeevents_init(void)
 {
 	size_t		i;
 
-	if (worker == NULL || worker->id != NODEEVENTS_WORKER)
+	if (worker == NULL || worker->id != RG_SAMPLER_WORKER)
 		return;
 
 	for (i = 0; i < rg_cfg.nnodes; i++)

@@ -1,8 +1,9 @@
 /*
  * roachgate's own counters for /_status/vars: requests by route and
  * status, a latency histogram per route, queries waiting for a pgsql
- * connection, and the age of each worker's snapshot copies.  Each worker counts its own requests (when Kore frees
- * the request: roachgate.c's ctx_free) and broadcasts its counters to
+ * connection, and the age of each worker's snapshot copies.  Each
+ * worker counts its own requests (when Kore frees the request:
+ * roachgate.c's ctx_free) and broadcasts its counters to
  * the other workers every RG_STATS_SEND_MS through Kore's messages; a
  * scrape adds its own live counters to the others' latest copies, so it
  * sums the workers, at most RG_STATS_SEND_MS behind for the others.  A
@@ -86,18 +87,14 @@ rg_reqstats_done(struct http_request *req, u_int64_t t0)
 {
 	struct rg_route_stats	*r;
 	u_int64_t		 us;
-	size_t			 i, c, b;
+	size_t			 i, b;
 
 	for (i = 0; i < routes.n && routes.hdlr[i] != req->hdlr; i++)
 		;
 	if (i == routes.n || t0 == 0)
 		return;
 	r = &self.r[i];
-
-	for (c = 0; c < RG_STATS_NCODES - 1 &&
-	    rg_stats_codes[c] != req->status; c++)
-		;
-	r->by_code[c]++;
+	r->by_code[rg_reqstats_code(req->status)]++;
 
 	us = rg_reqstats_now_us() - t0;
 	for (b = 0; b < RG_STATS_NBUCKETS - 1 && us > rg_stats_bounds_us[b];
@@ -105,6 +102,17 @@ rg_reqstats_done(struct http_request *req, u_int64_t t0)
 		;
 	r->bucket[b]++;
 	r->sum_us += us;
+}
+
+/* The by_code index of an HTTP status (RG_STATS_OTHER if not listed). */
+size_t
+rg_reqstats_code(int status)
+{
+	size_t		c;
+
+	for (c = 0; c < RG_STATS_OTHER && rg_stats_codes[c] != status; c++)
+		;
+	return (c);
 }
 
 const char *

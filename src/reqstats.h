@@ -35,6 +35,7 @@ void		 rg_reqstats_init(void);
 u_int64_t	 rg_reqstats_now_us(void);
 void		 rg_reqstats_done(struct http_request *, u_int64_t);
 void		 rg_reqstats_sum(struct rg_stats *);
+size_t		 rg_reqstats_code(int);
 const char	*rg_reqstats_route(size_t);
 const char	*rg_reqstats_handler(size_t);
 

@@ -143,7 +143,9 @@ int	rg_liveness_status(int32_t);
 /* ranges.c: ascending int64_t ids for qsort(3). */
 int	rg_id_cmp(const void *, const void *);
 
-/* sampler.c: drives the catalog's load sampling. */
+/* sampler.c: drives the catalog's load sampling, on this worker only
+ * (nodeevents.c records from the same one). */
+#define RG_SAMPLER_WORKER	1
 void	rg_sampler_init(void);
 
 /* nodeevents.c: records node joins, restarts and outages in the event log. */

@@ -27,8 +27,6 @@
 
 #include "roachgate.h"
 
-#define SAMPLER_WORKER		1
-
 #define LOG_UNKNOWN		0
 #define LOG_OK			1
 #define LOG_FAILING		2
@@ -76,7 +74,7 @@ rg_sampler_init(void)
 	const struct rg_node	*primary;
 	size_t			 i;
 
-	if (worker == NULL || worker->id != SAMPLER_WORKER)
+	if (worker == NULL || worker->id != RG_SAMPLER_WORKER)
 		return;
 
 	primary = rg_config_node(&rg_cfg, rg_cfg.primary);
