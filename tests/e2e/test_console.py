@@ -5,15 +5,13 @@ browser (tests/browser)."""
 import gzip
 import hashlib
 import os
-import re
 import shutil
 import signal
 import subprocess
-import time
 
 import pytest
 
-from rgtest import ROOT, Client, free_port
+from rgtest import ROOT, Client, free_port, read_ready
 
 FILES = {"/": ("index.html", "text/html; charset=utf-8"),
          "/console.js": ("console.js", "text/javascript; charset=utf-8"),
@@ -147,24 +145,15 @@ def test_fixture_mode_serves_the_generated_cluster():
     port = free_port(26660)
     rundir = os.path.join(ROOT, "run", "fixrun-%d" % os.getpid())
     p = run_sh("nodes=4,ranges=2000,sessions=30,seed=5", port, rundir)
-    lines = []
     try:
-        ready = None
-        deadline = time.time() + 300
-        while time.time() < deadline and ready is None:
-            line = p.stdout.readline()
-            if not line:
-                break
-            lines.append(line)
-            ready = re.match(r"roachgate ready: url=https://127\.0\.0\.1:\d+"
-                             r"/api/v2/ ca=(\S+) user=(\S+) password=(\S+)$",
-                             line.strip())
+        ready, lines = read_ready(p, 300)
         assert ready, "".join(lines)
+        assert int(ready.group(1)) == port
         console = p.stdout.readline()
         assert console.startswith("console: https://127.0.0.1:%d/ " % port)
-        c = Client(port, ready.group(1))
+        c = Client(port, ready.group(2))
         assert c.get("/").status == 200
-        tok = c.login(ready.group(2), ready.group(3))
+        tok = c.login(ready.group(3), ready.group(4))
         r = c.get("/api/v2/nodes/", session=tok)
         assert [n["node_id"] for n in r.json()["nodes"]] == [1, 2, 3, 4]
         r = c.get("/api/v2/sessions/", session=tok)

@@ -1,14 +1,13 @@
 """`make run`'s script: the ready line, verified TLS, and a clean stop."""
 
 import os
-import re
 import signal
 import subprocess
 import time
 
 import pytest
 
-from rgtest import ROOT, Client, free_port
+from rgtest import ROOT, Client, free_port, read_ready
 
 
 def children_of(pid):
@@ -62,19 +61,7 @@ def test_run_prints_ready_line_and_stops_cleanly(tmp_path, kill_tail_first):
                          text=True, start_new_session=True)
     lines = []
     try:
-        deadline = time.time() + 180
-        ready = None
-        while time.time() < deadline:
-            line = p.stdout.readline()
-            if not line:
-                break
-            lines.append(line)
-            m = re.match(r"roachgate ready: url=https://127\.0\.0\.1:(\d+)"
-                         r"/api/v2/ ca=(\S+) user=(\S+) password=(\S+)$",
-                         line.strip())
-            if m:
-                ready = m
-                break
+        ready, lines = read_ready(p, 180)
         assert ready, "".join(lines)
         assert int(ready.group(1)) == port
         c = Client(port, ready.group(2))

@@ -6,6 +6,7 @@ server's certificate against the run's own CA."""
 import http.client
 import json
 import os
+import re
 import shlex
 import shutil
 import socket
@@ -85,6 +86,28 @@ def assert_plain(r, status, text):
     assert r.text == text
     assert r.header("content-type") == "text/plain; charset=utf-8"
     assert r.header("x-content-type-options") == "nosniff"
+
+
+# The line scripts/run.sh (make run) prints once the server answers.
+READY = re.compile(r"roachgate ready: url=https://127\.0\.0\.1:(\d+)"
+                   r"/api/v2/ ca=(\S+) user=(\S+) password=(\S+)$")
+
+
+def read_ready(p, timeout):
+    """Reads a scripts/run.sh process's output up to its ready line:
+    (the READY match: port, CA file, user, password; or None if the
+    output ended or timeout seconds passed first, the lines read)."""
+    lines = []
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        line = p.stdout.readline()
+        if not line:
+            break
+        lines.append(line)
+        m = READY.match(line.strip())
+        if m:
+            return m, lines
+    return None, lines
 
 
 class Client:
