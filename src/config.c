@@ -57,6 +57,8 @@ static const struct {
 	    snapshot_max_age_ms), 0, 3600000 },
 	{ "snapshot_max_sessions", offsetof(struct rg_config,
 	    snapshot_max_sessions), 0, 1000000 },
+	{ "snapshot_max_ranges", offsetof(struct rg_config,
+	    snapshot_max_ranges), 0, 100000 },
 	{ "login_throttle_user_after",
 	    offsetof(struct rg_config, throttle_user_after), 1, 100000 },
 	{ "login_throttle_entries",
@@ -83,6 +85,7 @@ rg_config_defaults(struct rg_config *cfg)
 	cfg->throttle_max_ms = 300000;
 	cfg->snapshot_max_age_ms = 2000;
 	cfg->snapshot_max_sessions = 5000;
+	cfg->snapshot_max_ranges = 2000;
 	cfg->throttle_user_after = 50;
 	cfg->throttle_entries = 2048;
 	cfg->login_max_inflight = 16;

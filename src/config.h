@@ -44,6 +44,7 @@ struct rg_config {
 	int64_t		throttle_max_ms;
 	int64_t		snapshot_max_age_ms;	/* 0: always read live */
 	int64_t		snapshot_max_sessions;	/* per node, else live */
+	int64_t		snapshot_max_ranges;	/* per node, else live */
 	int64_t		throttle_user_after;	/* per name, any address */
 	int64_t		throttle_entries;	/* table size per worker */
 	int64_t		login_max_inflight;	/* per worker, then 503 */

@@ -306,7 +306,7 @@ static void
 snapshot_metrics(struct rg_buf *b, const struct rg_stats *st)
 {
 	static const char	*kinds[RG_SNAP_NKINDS] = {
-		"status", "hot_ranges", "sessions"
+		"status", "hot_ranges", "sessions", "ranges"
 	};
 	u_int64_t		 now;
 	size_t			 i;

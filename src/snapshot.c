@@ -22,8 +22,9 @@
  *   busy endpoint keeps being served from memory; unused copies age out
  *   and cost nothing.  One refresh per node and kind at a time; a failed
  *   one keeps the old copy (until it ages out) and waits before retrying.
- * - A node with more than snapshot_max_sessions sessions is not kept (its
- *   pages are read live, O(page) by the catalog's positions).
+ * - A node with more than snapshot_max_sessions sessions, or more than
+ *   snapshot_max_ranges ranges, is not kept (its pages are read live,
+ *   O(page) by the catalog's positions).
  */
 
 #include <stdlib.h>
@@ -47,10 +48,19 @@ struct slot {
 
 static struct slot	slots[RG_SNAP_NKINDS][RG_MAX_NODES];
 
+static int	(*const encoders[RG_SNAP_NKINDS])(struct rg_query *,
+		    const struct rg_node *, struct rg_snap_list *) = {
+	rg_nodes_snap_encode,		/* RG_SNAP_STATUS */
+	rg_hot_snap_encode,		/* RG_SNAP_HOT */
+	rg_sessions_snap_encode,	/* RG_SNAP_SESSIONS */
+	rg_ranges_snap_encode,		/* RG_SNAP_RANGES */
+};
+
 static void	snapshot_tick(void *, u_int64_t);
 static void	refresh_start(struct slot *, u_int64_t);
 static void	refresh_done(struct rg_query *, void *);
 static u_int64_t	refresh_backoff(void);
+static int64_t	kind_max(int);
 static void	list_free(struct rg_snap_list *);
 static void	list_index(struct rg_snap_list *);
 static int	key_cmp(const struct rg_snap_list *, size_t, const void *,
@@ -153,6 +163,14 @@ refresh_start(struct slot *s, u_int64_t now)
 		rg_query_param(&s->q, s->lim, -1, 0);
 		rg_query_param(&s->q, "0", -1, 0);
 		break;
+	case RG_SNAP_RANGES:
+		/* The live reader, unfiltered, one row more than is kept. */
+		rg_query_prepare(&s->q, s->node, rg_ranges_sql);
+		(void)snprintf(s->lim, sizeof(s->lim), "%lld",
+		    (long long)rg_cfg.snapshot_max_ranges + 1);
+		rg_query_param(&s->q, s->lim, -1, 0);
+		rg_query_param(&s->q, "0", -1, 0);
+		break;
 	default:
 		/* One row more than is kept tells a node that has too many. */
 		rg_query_prepare(&s->q, s->node, rg_sessions_sql);
@@ -184,14 +202,9 @@ refresh_done(struct rg_query *q, void *arg)
 	list = kore_calloc(1, sizeof(*list));
 	rg_buf_init(&list->items);
 	rg_buf_init(&list->keys);
-	big = (s->kind == RG_SNAP_SESSIONS &&
-	    rg_query_rows(q) > rg_cfg.snapshot_max_sessions);
+	big = rg_query_rows(q) > kind_max(s->kind);
 	if (!big) {
-		if ((s->kind == RG_SNAP_STATUS ?
-		    rg_nodes_snap_encode(q, s->node, list) :
-		    s->kind == RG_SNAP_HOT ?
-		    rg_hot_snap_encode(q, s->node, list) :
-		    rg_sessions_snap_encode(q, s->node, list)) == -1) {
+		if (encoders[s->kind](q, s->node, list) == -1) {
 			list_free(list);
 			s->next_try = now + refresh_backoff();
 			rg_query_cleanup(q);
@@ -207,8 +220,22 @@ refresh_done(struct rg_query *q, void *arg)
 	s->cur = list;
 	s->at = s->started;
 	s->big = big;
-	/* A node with too many sessions is asked again much later. */
+	/* A node with too many rows is asked again much later. */
 	s->next_try = big ? now + 10 * refresh_backoff() : 0;
+}
+
+/* The most rows a copy of that kind keeps (the others: their readers'). */
+static int64_t
+kind_max(int kind)
+{
+	switch (kind) {
+	case RG_SNAP_SESSIONS:
+		return (rg_cfg.snapshot_max_sessions);
+	case RG_SNAP_RANGES:
+		return (rg_cfg.snapshot_max_ranges);
+	default:
+		return (INT64_MAX);
+	}
 }
 
 static u_int64_t
@@ -307,6 +334,7 @@ list_free(struct rg_snap_list *l)
 	kore_free(l->off);
 	kore_free(l->koff);
 	kore_free(l->by_key);
+	kore_free(l->ids);
 	kore_free(l);
 }
 
@@ -379,4 +407,21 @@ rg_snap_key_range(const struct rg_snap_list *l, const void *key, size_t len,
 			hi = mid;
 	}
 	return (end - lo);
+}
+
+ssize_t
+rg_snap_find_id(const struct rg_snap_list *l, int64_t id)
+{
+	size_t		lo, hi, mid;
+
+	lo = 0;
+	hi = l->n;
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (l->ids[mid] < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return (lo < l->n && l->ids[lo] == id ? (ssize_t)lo : -1);
 }

@@ -20,7 +20,8 @@
 #define RG_SNAP_STATUS		0	/* one item: nodeStatus, open */
 #define RG_SNAP_HOT		1	/* hot ranges, hottest first */
 #define RG_SNAP_SESSIONS	2	/* sessions by (start, session_id) */
-#define RG_SNAP_NKINDS		3
+#define RG_SNAP_RANGES		3	/* a node's ranges by range_id */
+#define RG_SNAP_NKINDS		4
 
 #define RG_HOT_MAX_PER_NODE	128	/* CockroachDB tracks that many */
 
@@ -32,6 +33,7 @@ struct rg_snap_list {
 	struct rg_buf	 keys;		/* sessions: each item's username */
 	size_t		*koff;		/* n + 1 offsets into keys */
 	size_t		*by_key;	/* item indexes by (key, index) */
+	int64_t		*ids;		/* ranges: range_id, ascending */
 };
 
 /* Appends one encoded item (and its key, NULL for none) to a list. */
@@ -66,6 +68,9 @@ int	rg_snapshot_tokenpage(struct rg_tokenpage *, int,
 void	rg_snap_item(const struct rg_snap_list *, size_t, const char **,
 	    size_t *);
 
+/* The index of the item whose range_id is id (ranges), or -1. */
+ssize_t	rg_snap_find_id(const struct rg_snap_list *, int64_t);
+
 /* The items whose key is exactly key: *first index into by_key, count. */
 size_t	rg_snap_key_range(const struct rg_snap_list *, const void *, size_t,
 	    size_t *);
@@ -84,10 +89,13 @@ int	rg_hot_snap_encode(struct rg_query *, const struct rg_node *,
 	    struct rg_snap_list *);
 int	rg_sessions_snap_encode(struct rg_query *, const struct rg_node *,
 	    struct rg_snap_list *);
+int	rg_ranges_snap_encode(struct rg_query *, const struct rg_node *,
+	    struct rg_snap_list *);
 
 /* The readers' SQL, shared by the live path and the refresh. */
 extern const char	rg_nodes_sql[];
 extern const char	rg_hot_sql[];
 extern const char	rg_sessions_sql[];
+extern const char	rg_ranges_sql[];
 
 #endif /* !RG_SNAPSHOT_H */
