@@ -67,6 +67,7 @@ START_TEST(test_config_defaults)
 	ck_assert_str_eq(cfg.admin_role, "pg_monitor");
 	ck_assert_int_eq(cfg.session_lifetime, 7 * 86400);
 	ck_assert_int_eq(cfg.node_timeout_ms, 3000);
+	ck_assert_int_eq(cfg.snapshot_max_ranges, 2000);
 	rg_config_free(&cfg);
 }
 END_TEST
@@ -87,6 +88,8 @@ static const struct {
 	{ "node 1 dsn \"x\n", "line 1: unterminated string" },
 	{ "node 1 dsn x\nfrobnicate 1\n", "line 2: unknown directive: frobnicate" },
 	{ "node 1 dsn x\nnode_timeout_ms 1\n", "line 2: bad number: 1" },
+	{ "node 1 dsn x\nsnapshot_max_ranges 100001\n",
+	    "line 2: bad number: 100001" },
 	{ "node 1 dsn x\nsession_lifetime 10 20\n",
 	    "line 2: expected one value for: session_lifetime" },
 	{ "node 1 dsn x name 0123456789012345678901234567890123\n",
