@@ -17,7 +17,7 @@ import time
 import pytest
 
 import fixture as fx
-from rgtest import Server, sh
+from rgtest import Server
 
 NODES, RANGES = 3, 3000
 MAX_AGE_MS = 3000
@@ -169,23 +169,18 @@ def test_changes_appear_within_the_bound(live, snap, small, tokens):
         _set_qps(live, 2, 0, orig)
 
 
-class DemoServer(Server):
+class DemoServer(fx.FixtureServer):
     """A second roachgate on the session's demo cluster (postgres
-    provider), with a configuration of its own."""
+    provider, the configuration scripts/mkconf.sh writes from it) with
+    extra_conf of its own; teardown stops only this server."""
 
     def __init__(self, base, name, extra_conf):
-        super().__init__(name, standbys=0, extra_conf=extra_conf)
-        self.env = base.env
-        self.node_ids = list(base.node_ids)
-        link = os.path.join(self.dir, "cluster")
-        if os.path.islink(link):
-            os.unlink(link)
-        os.symlink(base.cluster_dir, link)
-        sh("scripts/certs.sh", self.dir)
+        super().__init__(base, name, {n: (None, "n%d" % n)
+                                      for n in base.node_ids},
+                         extra_conf=extra_conf)
 
-    def teardown(self):
-        # The cluster is the session's: stop only this server.
-        self.stop()
+    def start(self, extra_conf=None):
+        Server.start(self, extra_conf)
 
 
 def _range_ids(server, tok):
