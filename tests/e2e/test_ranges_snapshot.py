@@ -17,7 +17,7 @@ import time
 import pytest
 
 import fixture as fx
-from rgtest import Server, free_port
+from rgtest import Server
 
 NODES, RANGES = 3, 3000
 MAX_AGE_MS = 3000
@@ -198,10 +198,7 @@ class DemoServer(fx.FixtureServer):
                          extra_conf=extra_conf)
 
     def start(self, extra_conf=None):
-        # Kore's listeners use SO_REUSEPORT (patch 0010): two servers that
-        # pick the same free port at once would share it.  Start the scan
-        # away from the ports every other test server scans first.
-        self.port = self.port or free_port(28000 + os.getpid() % 1000 * 2)
+        # The demo's own configuration (Server.start), not a fixture's.
         Server.start(self, extra_conf)
 
 

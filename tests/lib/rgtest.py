@@ -18,8 +18,13 @@ ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 
 
 def free_port(start):
-    """First port from start on that nothing listens on (TCP, loopback)."""
-    for port in range(start, start + 2000):
+    """A port in [start, start + 2000) that nothing listens on (TCP,
+    loopback), scanned from an offset of this process's own: the server
+    listens with SO_REUSEPORT (Kore patch 0010), so two test runs that
+    picked the same free port would both bind it and share connections."""
+    first = os.getpid() * 7919 % 2000
+    for i in range(2000):
+        port = start + (first + i) % 2000
         with socket.socket() as s:
             try:
                 s.bind(("127.0.0.1", port))
