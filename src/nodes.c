@@ -102,12 +102,18 @@ nodes_start(struct http_request *req)
 	struct nodes_page	*pg;
 	struct rg_simple_page	 sp;
 	struct rg_offpage	 op;
+	int32_t			 ids[RG_MAX_NODES];
 	size_t			 i;
 
 	/* Go reads the raw values (Atoi): a value Kore's validator dropped
 	 * is still the client's value. */
 	rg_offpage_parse(req, &op);
 	rg_simple_paginate(rg_cfg.nnodes, op.limit, op.offset, &sp);
+
+	for (i = sp.start; i < sp.end; i++)
+		ids[i - sp.start] = rg_cfg.nodes[i].id;
+	if (rg_snapshot_wait(req, RG_SNAP_STATUS, ids, sp.end - sp.start))
+		return (HTTP_STATE_RETRY);
 
 	pg = kore_calloc(1, sizeof(*pg));
 	pg->first = sp.start;
