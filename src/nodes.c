@@ -213,22 +213,22 @@ rg_nodes_snap_encode(struct rg_query *q, const struct rg_node *n,
 	return (0);
 }
 
-/* liveness_status is the worker's view now, as on the live path. */
+/*
+ * liveness_status is the worker's view now, as on the live path: the
+ * open object goes into the body as it is and is closed there (no copy
+ * of the item on the way).
+ */
 static void
 node_snap_write(struct rg_json *j, const struct rg_node *n,
     const struct rg_snap_list *list)
 {
-	struct rg_buf	 buf;
 	const char	*p;
 	size_t		 len;
 
-	rg_buf_init(&buf);
 	rg_snap_item(list, 0, &p, &len);
-	rg_buf_append(&buf, p, len);
-	rg_buf_appendf(&buf, ",\"liveness_status\":%d}",
+	rg_json_raw(j, NULL, p, len);
+	rg_buf_appendf(j->buf, ",\"liveness_status\":%d}",
 	    rg_liveness_status(n->id));
-	rg_json_raw(j, NULL, (const char *)buf.data, buf.len);
-	rg_buf_free(&buf);
 }
 
 /* nodeStatus (api_v2_ranges.go), fields in declaration order. */
