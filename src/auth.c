@@ -38,9 +38,12 @@ int	rg_auth_login(struct http_request *, const void *);
 
 /*
  * A session check on its way to the primary, led by one request; others
- * of the same session wait on it.  One per id modulo the table's size: a
- * collision only costs the other session its single flight.
+ * of the same session wait on it.  One per id modulo AUTH_FLIGHTS: a
+ * collision (or more sessions checked at once than slots) only costs a
+ * session its single flight (its requests look it up each, as before).
  */
+#define AUTH_FLIGHTS	256
+
 struct auth_flight {
 	int64_t		id;
 	int		busy;
@@ -57,7 +60,7 @@ struct auth_state {
 	struct auth_flight	*flight;	/* led by this request */
 };
 
-static struct auth_flight	flights[256];
+static struct auth_flight	flights[AUTH_FLIGHTS];
 
 static int	auth_start(struct http_request *, struct rg_ctx *);
 static int	auth_finish(struct http_request *, struct rg_ctx *);
@@ -141,7 +144,7 @@ auth_start(struct http_request *req, struct rg_ctx *ctx)
 	}
 
 	/* Once: if that check fails, this request makes its own. */
-	f = &flights[(u_int64_t)id % RG_NITEMS(flights)];
+	f = &flights[(u_int64_t)id % AUTH_FLIGHTS];
 	if (rg_cfg.session_cache_ms > 0 && f->busy && f->id == id &&
 	    !ctx->auth_waited) {
 		ctx->auth_waited = 1;
