@@ -420,17 +420,17 @@ def bench_live(rep, s):
                   if n == "health" or not ONLY or
                   any(o in n for o in ONLY)]
         # Warm every route (pools, plans, catalog caches).
-        sizes = {}
+        bodies = {}
         for name, path, auth in routes:
-            sizes[name] = c.get(path, session=token if auth else None).body
+            bodies[name] = c.get(path, session=token if auth else None).body
         procs = kore_processes(s)
         rss_warm = {pid: rss_bytes(pid) for pid in procs}
 
         # /nodes/ carries every node's metrics: nginx serving its bytes
         # as a static file tells what the size alone costs.
         static = {}
-        if "nodes" in sizes:
-            static["/api/v2/nodes/"] = sizes["nodes"]
+        if "nodes" in bodies:
+            static["/api/v2/nodes/"] = bodies["nodes"]
         nginx = Nginx(s, static)
         ng = wrk(nginx.url, None)
         rep.row("baselines", "nginx {} over TLS", **ng)
@@ -463,7 +463,7 @@ def bench_live(rep, s):
                     p50_ms=res["p50_ms"], p99_ms=res["p99_ms"],
                     non2xx=res["non2xx"],
                     x_health=ratio(res["rps"], peaks["health"]["rps"]),
-                    worker_cpu=shares, bytes=len(sizes[name]), **extra)
+                    worker_cpu=shares, bytes=len(bodies[name]), **extra)
 
         health = peaks.get("health", {}).get("rps")
         if "rps" in ng and health:
