@@ -15,6 +15,8 @@
 #include "roachgate.h"
 #include "waitq.h"
 
+static void	waitq_kick(void *, u_int64_t);
+
 void
 rg_waitq_sleep(struct rg_waitq *q, struct http_request *req)
 {
@@ -35,10 +37,27 @@ rg_waitq_wake(struct rg_waitq *q)
 {
 	struct rg_waiter	*w;
 
+	if (TAILQ_EMPTY(q))
+		return;
 	while ((w = TAILQ_FIRST(q)) != NULL) {
 		http_request_wakeup(w->req);
 		rg_waitq_leave(rg_ctx_get(w->req));
 	}
+	/*
+	 * Woken by a handler (a session check's leader, inside Kore's
+	 * http_process()), they run at the worker's next turn, and Kore
+	 * sleeps until the next event or timer first (up to a 500 ms
+	 * snapshot tick once the load stops): a timer due now keeps that
+	 * turn from sleeping.
+	 */
+	(void)kore_timer_add(waitq_kick, 0, NULL, KORE_TIMER_ONESHOT);
+}
+
+static void
+waitq_kick(void *arg, u_int64_t now)
+{
+	(void)arg;
+	(void)now;
 }
 
 void
