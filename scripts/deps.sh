@@ -8,7 +8,7 @@ run="build-essential pkg-config kore libssl-dev libpq-dev openssl
 test="$run check clang libclang-rt-14-dev python3 python3-pytest
       python3-psycopg2 git systemd python3-yaml util-linux chromium nodejs
       libnss3-tools"
-bench="$test wrk valgrind nginx-light"
+bench="$test wrk valgrind nginx-light linux-perf"
 
 case "${1:-run}" in
 run)	want=$run ;;

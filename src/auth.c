@@ -7,7 +7,11 @@
  * on the primary returns the stored hash, validity, whether the user is
  * an admin and how long the session has left; the hash is compared here
  * in constant time.  The answer is cached for session_cache_ms (see
- * session.c): a hit costs no query at all.  When
+ * session.c): a hit costs no query at all.  A miss while another request
+ * of this worker checks the same session waits for that check and reads
+ * its cached answer (single flight: when a busy session's entry expires,
+ * its requests would otherwise all queue on the session pool at once;
+ * README, "Tail latency").  When
  * "lastUsedAt" is more than a minute old, a second statement refreshes
  * it before the handler runs: at most one write per session per minute,
  * none per request, and the common path stays a plain SELECT (a
@@ -22,6 +26,7 @@
 #include "roachgate.h"
 #include "session.h"
 #include "token.h"
+#include "waitq.h"
 
 #define AUTH_START	0
 #define AUTH_WAIT	1
@@ -31,6 +36,20 @@
 int	rg_auth_admin(struct http_request *, const void *);
 int	rg_auth_login(struct http_request *, const void *);
 
+/*
+ * A session check on its way to the primary, led by one request; others
+ * of the same session wait on it.  One per id modulo AUTH_FLIGHTS: a
+ * collision (or more sessions checked at once than slots) only costs a
+ * session its single flight (its requests look it up each, as before).
+ */
+#define AUTH_FLIGHTS	256
+
+struct auth_flight {
+	int64_t		id;
+	int		busy;
+	struct rg_waitq	waiters;
+};
+
 /* Lives in ctx->ep while the hook runs; the handler gets ep back empty. */
 struct auth_state {
 	int64_t		id;
@@ -38,7 +57,10 @@ struct auth_state {
 	uint8_t		hash[RG_SESSION_HASH_LEN];
 	int		admin;
 	uint64_t	asked;		/* kore_time_ms() when looked up */
+	struct auth_flight	*flight;	/* led by this request */
 };
+
+static struct auth_flight	flights[AUTH_FLIGHTS];
 
 static int	auth_start(struct http_request *, struct rg_ctx *);
 static int	auth_finish(struct http_request *, struct rg_ctx *);
@@ -46,6 +68,7 @@ static int	auth_touched(struct http_request *, struct rg_ctx *);
 static int	auth_verdict(struct http_request *, struct rg_ctx *);
 static int	auth_forbidden(struct http_request *, struct rg_ctx *);
 static int	auth_done(struct rg_ctx *, int);
+static void	auth_land(void *);
 
 static const char	lookup_sql[] =
     "SELECT encode(\"hashedSecret\", 'hex'),"
@@ -96,6 +119,7 @@ static int
 auth_start(struct http_request *req, struct rg_ctx *ctx)
 {
 	struct auth_state	*st;
+	struct auth_flight	*f;
 	struct rg_query		*q;
 	uint8_t			 secret[RG_TOKEN_SECRET_MAX];
 	uint8_t			 hash[RG_SESSION_HASH_LEN];
@@ -119,8 +143,24 @@ auth_start(struct http_request *req, struct rg_ctx *ctx)
 		return (auth_done(ctx, KORE_RESULT_OK));
 	}
 
+	/* Once: if that check fails, this request makes its own. */
+	f = &flights[(u_int64_t)id % AUTH_FLIGHTS];
+	if (rg_cfg.session_cache_ms > 0 && f->busy && f->id == id &&
+	    !ctx->auth_waited) {
+		ctx->auth_waited = 1;
+		rg_waitq_sleep(&f->waiters, req);
+		return (KORE_RESULT_RETRY);
+	}
+
 	rg_ctx_ep_free(ctx);
 	ctx->ep = st = kore_calloc(1, sizeof(*st));
+	ctx->ep_free = auth_land;
+	if (rg_cfg.session_cache_ms > 0 && !f->busy) {
+		f->busy = 1;
+		f->id = id;
+		TAILQ_INIT(&f->waiters);
+		st->flight = f;
+	}
 	st->id = id;
 	(void)snprintf(st->idtxt, sizeof(st->idtxt), "%lld", (long long)id);
 	memcpy(st->hash, hash, sizeof(st->hash));
@@ -168,6 +208,7 @@ auth_finish(struct http_request *req, struct rg_ctx *ctx)
 	    rg_query_value(q, 0, 5, NULL));
 	rg_session_remember(st->id, st->hash, st->admin, ctx->username,
 	    st->asked, strtoll(rg_query_value(q, 0, 4, NULL), NULL, 10));
+	auth_land(st);
 
 	if (strcmp(rg_query_value(q, 0, 3, NULL), "t") != 0)
 		return (auth_verdict(req, ctx));
@@ -212,6 +253,23 @@ auth_forbidden(struct http_request *req, struct rg_ctx *ctx)
 	rg_respond_error(req, HTTP_STATUS_FORBIDDEN,
 	    "user not allowed to access this endpoint");
 	return (auth_done(ctx, KORE_RESULT_ERROR));
+}
+
+/*
+ * The check this request led has its answer (cached, or none): the
+ * requests waiting on it run again.  Also ctx->ep_free, so a request
+ * freed before its answer releases them too.
+ */
+static void
+auth_land(void *arg)
+{
+	struct auth_state	*st = arg;
+
+	if (st->flight == NULL)
+		return;
+	st->flight->busy = 0;
+	rg_waitq_wake(&st->flight->waiters);
+	st->flight = NULL;
 }
 
 /* One exit: the handler gets a clean fan-out and no endpoint state. */

@@ -113,6 +113,9 @@ hot_start(struct http_request *req)
 			ids[n++] = rg_cfg.nodes[i].id;
 	}
 
+	if (rg_snapshot_wait(req, RG_SNAP_HOT, ids, n))
+		return (HTTP_STATE_RETRY);
+
 	rg_buf_init(&tok);
 	rg_tokenpage_params(req, &limit, &tok);
 

@@ -102,12 +102,18 @@ nodes_start(struct http_request *req)
 	struct nodes_page	*pg;
 	struct rg_simple_page	 sp;
 	struct rg_offpage	 op;
+	int32_t			 ids[RG_MAX_NODES];
 	size_t			 i;
 
 	/* Go reads the raw values (Atoi): a value Kore's validator dropped
 	 * is still the client's value. */
 	rg_offpage_parse(req, &op);
 	rg_simple_paginate(rg_cfg.nnodes, op.limit, op.offset, &sp);
+
+	for (i = sp.start; i < sp.end; i++)
+		ids[i - sp.start] = rg_cfg.nodes[i].id;
+	if (rg_snapshot_wait(req, RG_SNAP_STATUS, ids, sp.end - sp.start))
+		return (HTTP_STATE_RETRY);
 
 	pg = kore_calloc(1, sizeof(*pg));
 	pg->first = sp.start;
@@ -207,22 +213,22 @@ rg_nodes_snap_encode(struct rg_query *q, const struct rg_node *n,
 	return (0);
 }
 
-/* liveness_status is the worker's view now, as on the live path. */
+/*
+ * liveness_status is the worker's view now, as on the live path: the
+ * open object goes into the body as it is and is closed there (no copy
+ * of the item on the way).
+ */
 static void
 node_snap_write(struct rg_json *j, const struct rg_node *n,
     const struct rg_snap_list *list)
 {
-	struct rg_buf	 buf;
 	const char	*p;
 	size_t		 len;
 
-	rg_buf_init(&buf);
 	rg_snap_item(list, 0, &p, &len);
-	rg_buf_append(&buf, p, len);
-	rg_buf_appendf(&buf, ",\"liveness_status\":%d}",
+	rg_json_raw(j, NULL, p, len);
+	rg_buf_appendf(j->buf, ",\"liveness_status\":%d}",
 	    rg_liveness_status(n->id));
-	rg_json_raw(j, NULL, (const char *)buf.data, buf.len);
-	rg_buf_free(&buf);
 }
 
 /* nodeStatus (api_v2_ranges.go), fields in declaration order. */

@@ -142,6 +142,11 @@ node_ranges_start(struct http_request *req)
 		rg_respond_error(req, HTTP_STATUS_NOT_FOUND, "node not found");
 		return (HTTP_STATE_COMPLETE);
 	}
+	/* Without a usable copy, wait for the node's one refresh. */
+	if (rg_snapshot_wait(req, RG_SNAP_RANGES, &node->id, 1)) {
+		kore_free(ids);
+		return (HTTP_STATE_RETRY);
+	}
 
 	rg_buf_init(&lim);
 	rg_buf_init(&off);
@@ -361,6 +366,7 @@ range_start(struct http_request *req)
 	struct rg_ctx		*ctx = rg_ctx_get(req);
 	struct range_state	*st;
 	char			 idtext[64];
+	int32_t			 ids[RG_MAX_NODES];
 	size_t			 i;
 	int64_t			 id;
 
@@ -370,6 +376,10 @@ range_start(struct http_request *req)
 		    "invalid range ID");
 		return (HTTP_STATE_COMPLETE);
 	}
+	for (i = 0; i < rg_cfg.nnodes; i++)
+		ids[i] = rg_cfg.nodes[i].id;
+	if (rg_snapshot_wait(req, RG_SNAP_RANGES, ids, rg_cfg.nnodes))
+		return (HTTP_STATE_RETRY);
 	if (range_snap(req, id))
 		return (HTTP_STATE_COMPLETE);
 

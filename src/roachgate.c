@@ -15,6 +15,7 @@
 #include "certexpiry.h"
 #include "reqstats.h"
 #include "snapshot.h"
+#include "waitq.h"
 #include "login.h"
 #include "session.h"
 
@@ -152,6 +153,7 @@ ctx_free(struct http_request *req)
 		return;
 
 	rg_reqstats_done(req, ctx->t0);
+	rg_waitq_leave(ctx);
 	rg_fanout_free(&ctx->fan);
 	rg_ctx_ep_free(ctx);
 }

@@ -128,6 +128,9 @@ struct rg_ctx {
 	void			*ep;		/* endpoint state (kore_calloc) */
 	void			(*ep_free)(void *);	/* ep's own, or NULL */
 	u_int64_t		t0;		/* first seen (reqstats.c) */
+	struct rg_waiter	*wait;		/* waitq.c, or NULL */
+	size_t			snap_waits;	/* refreshes waited for */
+	int			auth_waited;	/* for another's check */
 };
 
 struct rg_ctx	*rg_ctx_get(struct http_request *);

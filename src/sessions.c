@@ -115,6 +115,11 @@ sessions_start(struct http_request *req)
 	size_t			 i;
 	int			 filter;
 
+	for (i = 0; i < rg_cfg.nnodes; i++)
+		ids[i] = rg_cfg.nodes[i].id;
+	if (rg_snapshot_wait(req, RG_SNAP_SESSIONS, ids, rg_cfg.nnodes))
+		return (HTTP_STATE_RETRY);
+
 	http_populate_qs(req);
 	rg_buf_init(&user);
 	rg_buf_init(&tok);
@@ -130,8 +135,6 @@ sessions_start(struct http_request *req)
 	if (user.len > 0)
 		memcpy(ep->user, user.data, user.len);
 
-	for (i = 0; i < rg_cfg.nnodes; i++)
-		ids[i] = rg_cfg.nodes[i].id;
 	rg_tokenpage_init(&ep->tp, "session list", limit, &tok, ids,
 	    rg_cfg.nnodes, 0);
 	/* A user's sessions are a run of each list's by_key index. */

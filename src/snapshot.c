@@ -15,8 +15,14 @@
  * - A copy is served while it is at most snapshot_max_age_ms old,
  *   counted from when the refresh that made it started; 0 turns the
  *   snapshot off (every request reads live).
- * - A request never waits for a refresh: without a usable copy it reads
- *   live, and its miss starts a refresh in the background.
+ * - A request never waits for a refresh while a usable copy exists.
+ *   Without one, the endpoints first call rg_snapshot_wait(): the
+ *   request sleeps until the node's refresh (started then, if none runs)
+ *   ends, and is served from its result; every request that misses
+ *   meanwhile joins the same refresh, so a burst on a copy that aged out
+ *   costs the node one query, not one live read per request (which, at
+ *   thousands of requests a second, queued for seconds behind the node's
+ *   pool: README, "Tail latency").  If the refresh fails, they read live.
  * - A timer (every max_age / 4) refreshes the copies that requests used
  *   since the last refresh once they are half their maximum age, so a
  *   busy endpoint keeps being served from memory; unused copies age out
@@ -32,9 +38,11 @@
 
 #include "roachgate.h"
 #include "snapshot.h"
+#include "waitq.h"
 
 struct slot {
 	struct rg_query		 q;
+	struct rg_waitq		 waiters;	/* for the running refresh */
 	int			 kind;
 	const struct rg_node	*node;
 	struct rg_snap_list	*cur;		/* NULL: none yet */
@@ -59,6 +67,8 @@ static int	(*const encoders[RG_SNAP_NKINDS])(struct rg_query *,
 static void	snapshot_tick(void *, u_int64_t);
 static void	refresh_start(struct slot *, u_int64_t);
 static void	refresh_done(struct rg_query *, void *);
+static void	refresh_store(struct slot *, struct rg_query *);
+static int	slot_fresh(const struct slot *, u_int64_t);
 static u_int64_t	refresh_backoff(void);
 static int64_t	kind_max(int);
 static void	list_free(struct rg_snap_list *);
@@ -78,6 +88,7 @@ rg_snapshot_init(void)
 		for (i = 0; i < rg_cfg.nnodes; i++) {
 			slots[k][i].kind = k;
 			slots[k][i].node = &rg_cfg.nodes[i];
+			TAILQ_INIT(&slots[k][i].waiters);
 		}
 	}
 	if (rg_cfg.snapshot_max_age_ms == 0)
@@ -94,7 +105,7 @@ rg_snapshot_get(int kind, int32_t node_id)
 {
 	const struct rg_node	*node;
 	struct slot		*s;
-	u_int64_t		 now, max;
+	u_int64_t		 now;
 
 	if (rg_cfg.snapshot_max_age_ms == 0 ||
 	    (node = rg_config_node(&rg_cfg, node_id)) == NULL)
@@ -103,13 +114,48 @@ rg_snapshot_get(int kind, int32_t node_id)
 	s = &slots[kind][node - rg_cfg.nodes];
 	s->used = 1;
 	now = kore_time_ms();
-	max = (u_int64_t)rg_cfg.snapshot_max_age_ms;
-	if (s->cur != NULL && now - s->at <= max)
+	if (slot_fresh(s, now))
 		return (s->big ? NULL : s->cur);
 
 	if (!rg_query_running(&s->q) && now >= s->next_try)
 		refresh_start(s, now);
 	return (NULL);
+}
+
+int
+rg_snapshot_wait(struct http_request *req, int kind, const int32_t *ids,
+    size_t n)
+{
+	struct rg_ctx		*ctx = rg_ctx_get(req);
+	const struct rg_node	*node;
+	struct slot		*s, *wait;
+	u_int64_t		 now;
+	size_t			 i;
+
+	/* Each wait ends with one refresh: n of them cover every node. */
+	if (rg_cfg.snapshot_max_age_ms == 0 || ctx->snap_waits >= n)
+		return (0);
+
+	now = kore_time_ms();
+	wait = NULL;
+	for (i = 0; i < n; i++) {
+		if ((node = rg_config_node(&rg_cfg, ids[i])) == NULL)
+			continue;
+		s = &slots[kind][node - rg_cfg.nodes];
+		if (slot_fresh(s, now))
+			continue;
+		/* Every stale node's refresh starts now, side by side. */
+		if (!rg_query_running(&s->q) && now >= s->next_try)
+			refresh_start(s, now);
+		if (wait == NULL && rg_query_running(&s->q))
+			wait = s;
+	}
+	if (wait == NULL)
+		return (0);
+
+	rg_waitq_sleep(&wait->waiters, req);
+	ctx->snap_waits++;
+	return (1);
 }
 
 /* When this worker's copy was refreshed (kore_time_ms), 0: none. */
@@ -184,10 +230,19 @@ refresh_start(struct slot *s, u_int64_t now)
 	rg_query_start_cb(&s->q, refresh_done, s);
 }
 
+/* The refresh's result, stored or not, then its waiters run again. */
 static void
 refresh_done(struct rg_query *q, void *arg)
 {
 	struct slot		*s = arg;
+
+	refresh_store(s, q);
+	rg_waitq_wake(&s->waiters);
+}
+
+static void
+refresh_store(struct slot *s, struct rg_query *q)
+{
 	struct rg_snap_list	*list;
 	u_int64_t		 now;
 	int			 big;
@@ -236,6 +291,14 @@ kind_max(int kind)
 	default:
 		return (INT64_MAX);
 	}
+}
+
+/* A copy at most snapshot_max_age_ms old (from its refresh's start). */
+static int
+slot_fresh(const struct slot *s, u_int64_t now)
+{
+	return (s->cur != NULL &&
+	    now - s->at <= (u_int64_t)rg_cfg.snapshot_max_age_ms);
 }
 
 static u_int64_t

@@ -56,6 +56,15 @@ void	rg_snap_add_rows(struct rg_snap_list *, struct rg_query *, int32_t,
 const struct rg_snap_list	*rg_snapshot_get(int, int32_t);
 
 /*
+ * Before rg_snapshot_get: 1 when the request sleeps (its handler returns
+ * HTTP_STATE_RETRY and runs the state again once woken) until the
+ * refresh of a node of ids without a usable copy ends (started here if
+ * none runs); 0 when it may go on (every copy is fresh, or there is no
+ * refresh to wait for: it reads live).  A request waits at most n times.
+ */
+int	rg_snapshot_wait(struct http_request *, int, const int32_t *, size_t);
+
+/*
  * Every node of a token page from the snapshot: lists[i] for node i of
  * the page's order, the page cut from their lengths (or, with a key,
  * from the length of each list's run of that key, which starts at

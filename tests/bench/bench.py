@@ -8,6 +8,9 @@ machine, minutes apart:
   nginx      Debian's nginx-light serving `{}` at /api/v2/health/ over TLS
              with the server's certificate, TLS versions and ciphers and
              the same number of workers (the bar for /health/);
+  nginx, same bytes: the /nodes/ answers (live cluster; 1 and 9 fixture
+             nodes) as static files from that nginx: what their size
+             alone costs through TLS;
   /health/   roachgate's static route (the bar for the admin routes);
   pgbench    each reader's own SQL, run by pgbench on the primary with as
              many clients (what PostgreSQL alone does);
@@ -18,7 +21,10 @@ machine, minutes apart:
 Closed-loop throughput and p50 come from wrk (keep-alive, BENCH_CONNECTIONS
 connections); latency at 50% of each route's peak comes from openloop.c
 (requests due at a fixed rate whatever the server does, latency counted
-from when each was due).  RSS of every Kore process is read after the load.
+from when each was due); the report gives the rate the driver sent at and
+its own lateness (so that a driver limit cannot pass for the server's), and
+BENCH_OUT/openloop-<route>.txt the worst latency of each 100 ms of the run.
+RSS of every Kore process is read after the load.
 
 Writes BENCH_OUT (default build/bench) /report.md and /report.json (and a
 copy named by the run's time), prints the Markdown, and lists the targets
@@ -34,6 +40,8 @@ of a few minutes):
   BENCH_SESSIONS     small,large fixture sessions       100,100000   [100,2000]
   BENCH_NODES        fixture node counts                1,3,9
   BENCH_FIXTURE=0    skip the fixture clusters
+  BENCH_ROUTES       live routes to run, comma-separated names (or
+                     parts of names) of LIVE_ROUTES; health always runs
 """
 
 import base64
@@ -74,6 +82,8 @@ RANGES = env_list("BENCH_RANGES", "1000,1000000", "1000,20000")
 SESSIONS = env_list("BENCH_SESSIONS", "100,100000", "100,2000")
 NODES = env_list("BENCH_NODES", "1,3,9", "1,3,9")
 FIXTURE = os.environ.get("BENCH_FIXTURE", "1") != "0"
+ONLY = [x.strip() for x in os.environ.get("BENCH_ROUTES", "").split(",")
+        if x.strip()]
 OUT = os.path.join(ROOT, os.environ.get("BENCH_OUT", "build/bench"))
 WORKERS = 2
 MIB = 1024 * 1024
@@ -146,19 +156,24 @@ def wrk(url, session, conns=CONNS, seconds=SECONDS):
             "non2xx": int(bad.group(1)) if bad else 0}
 
 
-def openloop(port, path, session, rate):
+def openloop(port, path, session, rate, name):
     """Open loop at rate req/s: {rate, p50, p99, p999, ...} (ms).  Slow
-    routes run longer (up to 20 s) to collect 200 requests (60 quick)."""
+    routes run longer (up to 20 s) to collect 200 requests (60 quick).
+    The worst latency of each 100 ms of the run goes to
+    BENCH_OUT/openloop-<name>.txt (when in the run a tail happened)."""
     want = 60.0 if QUICK else 200.0
     seconds = max(OPEN_SECONDS, min(want / max(rate, 1.0), 20.0))
     cmd = [os.path.join(OUT, "openloop"), "127.0.0.1", str(port), path,
            "%.1f" % max(rate, 1.0), "%.1f" % seconds, "32"]
     if session:
         cmd.append("X-Cockroach-API-Session: " + session)
-    r = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                       text=True)
+    r = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                       text=True, env=dict(os.environ, OPENLOOP_SERIES="1"))
     if r.returncode != 0:
-        return {"error": failure(r.stdout)}
+        return {"error": failure(r.stdout + r.stderr)}
+    with open(os.path.join(OUT, "openloop-%s.txt" % re.sub(
+            r"[^a-z0-9]+", "-", name)), "w") as f:
+        f.write(r.stderr)
     res = {}
     for kv in r.stdout.split():
         k, _, v = kv.partition("=")
@@ -234,7 +249,7 @@ http {
             default_type application/json;
             return 200 '{}';
         }
-    }
+%(files)s    }
 }
 """
 
@@ -246,16 +261,30 @@ def kore_ciphers():
 
 
 class Nginx:
-    def __init__(self, server):
+    """files: {path: body} served as static files (the same bytes as a
+    route's answer: what its size alone costs through TLS)."""
+
+    def __init__(self, server, files=None):
         self.dir = os.path.join(server.dir, "nginx")
         os.makedirs(self.dir, exist_ok=True)
         self.port = free_port(26700)
+        locations = ""
+        for i, (path, body) in enumerate(sorted((files or {}).items())):
+            with open(os.path.join(self.dir, "static-%d.json" % i),
+                      "wb") as f:
+                f.write(body)
+            # try_files: a path ending in / would ask for an index.
+            locations += ("        location = %s {\n"
+                          "            default_type application/json;\n"
+                          "            root %s;\n"
+                          "            try_files /static-%d.json =404;\n"
+                          "        }\n" % (path, self.dir, i))
         conf = os.path.join(self.dir, "nginx.conf")
         with open(conf, "w") as f:
             f.write(NGINX_CONF % {
                 "workers": WORKERS, "dir": self.dir, "port": self.port,
                 "tls": os.path.join(server.dir, "tls"),
-                "ciphers": kore_ciphers()})
+                "ciphers": kore_ciphers(), "files": locations})
         self.proc = subprocess.Popen(
             ["nginx", "-p", self.dir, "-c", conf, "-g", "daemon off;"],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -268,7 +297,10 @@ class Nginx:
 
     @property
     def url(self):
-        return "https://127.0.0.1:%d/api/v2/health/" % self.port
+        return self.url_of("/api/v2/health/")
+
+    def url_of(self, path):
+        return "https://127.0.0.1:%d%s" % (self.port, path)
 
     def stop(self):
         self.proc.send_signal(signal.SIGQUIT)
@@ -384,16 +416,29 @@ def bench_live(rep, s):
         r = c.get("/api/v2/nodes/local/ranges/?limit=1", session=token)
         rid = r.json()["ranges"][0]["desc"]["range_id"]
         routes = [(n, p or "/api/v2/ranges/%d/" % rid, a)
-                  for n, p, a in LIVE_ROUTES]
+                  for n, p, a in LIVE_ROUTES
+                  if n == "health" or not ONLY or
+                  any(o in n for o in ONLY)]
         # Warm every route (pools, plans, catalog caches).
-        for _, path, auth in routes:
-            c.get(path, session=token if auth else None)
+        bodies = {}
+        for name, path, auth in routes:
+            bodies[name] = c.get(path, session=token if auth else None).body
         procs = kore_processes(s)
         rss_warm = {pid: rss_bytes(pid) for pid in procs}
 
-        nginx = Nginx(s)
+        # /nodes/ carries every node's metrics: nginx serving its bytes
+        # as a static file tells what the size alone costs.
+        static = {}
+        if "nodes" in bodies:
+            static["/api/v2/nodes/"] = bodies["nodes"]
+        nginx = Nginx(s, static)
         ng = wrk(nginx.url, None)
         rep.row("baselines", "nginx {} over TLS", **ng)
+        ng_nodes = None
+        if static:
+            ng_nodes = wrk(nginx.url_of("/api/v2/nodes/"), None)
+            rep.row("baselines", "nginx, /nodes/ answer (%d bytes) as a "
+                    "static file" % len(static["/api/v2/nodes/"]), **ng_nodes)
         nginx.stop()
         nginx = None
 
@@ -410,11 +455,15 @@ def bench_live(rep, s):
                 rep.row("closed loop", name, error=res["error"])
                 continue
             peaks[name] = res
+            extra = {}
+            if name == "nodes" and ng_nodes and "rps" in ng_nodes:
+                extra["x_nginx_same_bytes"] = ratio(res["rps"],
+                                                    ng_nodes["rps"])
             rep.row("closed loop", name, rps=res["rps"],
                     p50_ms=res["p50_ms"], p99_ms=res["p99_ms"],
                     non2xx=res["non2xx"],
                     x_health=ratio(res["rps"], peaks["health"]["rps"]),
-                    worker_cpu=shares)
+                    worker_cpu=shares, bytes=len(bodies[name]), **extra)
 
         health = peaks.get("health", {}).get("rps")
         if "rps" in ng and health:
@@ -431,6 +480,8 @@ def bench_live(rep, s):
                 rep.target("%s vs /health/" % name, x, ">= 0.5", x >= 0.5)
 
         for name, sql in PGBENCH.items():
+            if name not in peaks:
+                continue
             pg = pgbench(s, sql)
             if "error" in pg:
                 rep.row("pgbench", name, error=pg["error"])
@@ -443,14 +494,24 @@ def bench_live(rep, s):
             if name not in peaks:
                 continue
             rate = peaks[name]["rps"] / 2
-            ol = openloop(s.port, path, token if auth else None, rate)
+            ol = openloop(s.port, path, token if auth else None, rate, name)
             if "error" in ol:
                 rep.row("open loop 50%", name, error=ol["error"])
                 continue
-            rep.row("open loop 50%", name, rate=ol["rate"],
+            # The driver's own figures: a driver that cannot send at the
+            # asked rate, or runs late, is not a slow server.
+            rep.row("open loop 50%", name, asked=rate,
+                    sent_rate=ol["sent_rate"], rate=ol["rate"],
                     p50_ms=ol["p50"], p99_ms=ol["p99"], p999_ms=ol["p999"],
                     max_ms=ol["max"],
-                    done=int(ol["done"]), sent=int(ol["sent"]))
+                    done=int(ol["done"]), sent=int(ol["sent"]),
+                    driver_late_p99_ms=ol["late_p99"],
+                    driver_cpu=ol["cpu"])
+            if ol["sent_rate"] < 0.95 * rate:
+                rep.notes.append("open loop, %s: the driver sent %.0f "
+                                 "req/s of %.0f asked (its limit, not the "
+                                 "server's)" % (name, ol["sent_rate"],
+                                                rate))
             rep.target("p99 at 50%% of peak, %s (ms)" % name, ol["p99"],
                        "< 10", ol["p99"] < 10 and ol["done"] == ol["sent"])
 
@@ -610,11 +671,13 @@ def bench_fixture(rep, base):
 
     # Fan-out: the same small fixture seen as 1, 3 and 9 nodes.
     byn = {}
+    bodies = {}
     for n in NODES:
         with fixture_server(base, "bench-n%d" % n, dbs_n,
                             range(1, n + 1)) as fs:
             token = fs.client().login(*base.admin)
             sec = "fixture %d nodes" % n
+            bodies[n] = fs.client().get("/api/v2/nodes/", session=token).body
             byn[n] = {p: measure_pair(rep, sec, p, fs, token, path)
                       for p, path in (
                           ("nodes", "/api/v2/nodes/"),
@@ -626,6 +689,27 @@ def bench_fixture(rep, base):
         for p in byn[lo]:
             compare(rep, "%s, %d vs %d nodes" % (p, hi, lo), byn[lo][p],
                     byn[hi][p], rps_bar=0.67)
+        nginx_nodes(rep, base, bodies, lo, hi)
+
+
+def nginx_nodes(rep, base, bodies, lo, hi):
+    """/nodes/ grows with the nodes (each one's metrics): nginx serving
+    the lo- and hi-node answers as static files, over the same TLS, is
+    what the bytes alone allow for the hi vs lo ratio."""
+    nginx = Nginx(base, {"/nodes-%d/" % n: bodies[n] for n in (lo, hi)})
+    try:
+        res = {n: wrk(nginx.url_of("/nodes-%d/" % n), None)
+               for n in (lo, hi)}
+    finally:
+        nginx.stop()
+    for n in (lo, hi):
+        rep.row("baselines", "nginx, %d-node /nodes/ answer (%d bytes) as "
+                "a static file" % (n, len(bodies[n])), **res[n])
+    if "rps" in res[lo] and "rps" in res[hi]:
+        rep.notes.append("nginx serving the same /nodes/ bytes: %d vs %d "
+                         "nodes req/s ratio %.3f (the bound the answer's "
+                         "size sets on that target)" % (
+                             hi, lo, res[hi]["rps"] / res[lo]["rps"]))
 
 
 def build_openloop():

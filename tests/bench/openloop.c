@@ -10,9 +10,18 @@
  *
  * usage: openloop HOST PORT PATH RATE SECONDS CONNS [HEADER]
  * prints one line: key=value pairs (rate, sent, done, non2xx, errors,
- * p50_ms, p90_ms, p99_ms, p999_ms, max_ms), and exits non-zero only on a
- * usage or set-up error.
+ * p50_ms, p90_ms, p99_ms, p999_ms, max_ms, then the driver's own figures:
+ * sent_rate, late_p99_ms, late_max_ms, cpu), and exits non-zero only on
+ * a usage or set-up error.
+ *
+ * The driver measures itself, so that its limit cannot pass for the
+ * server's: sent_rate is the rate it sent at (requests over the time to
+ * the last send), late_* how long after its due time the driver noticed
+ * a request (its own scheduling delay, before any wait for a connection),
+ * cpu the share of one core it used.
  */
+
+#include <sys/resource.h>
 
 #include <sys/epoll.h>
 #include <sys/socket.h>
@@ -39,12 +48,13 @@ struct conn {
 	SSL		*ssl;
 	int		 busy;
 	double		 due;		/* when its request was due */
+	size_t		 idx;		/* its request's number */
 	size_t		 have;		/* bytes of the answer read */
 	char		 buf[BUFSZ];
 };
 
-static double	*lat;
-static size_t	 nlat, sent, non2xx, errors;
+static double	*lat, *late, *byidx;
+static size_t	 nlat, nlate, sent, non2xx, errors;
 
 static double
 now(void)
@@ -91,6 +101,7 @@ conn_send(struct conn *c, const char *req, size_t len, double due)
 
 	c->busy = 1;
 	c->due = due;
+	c->idx = sent;
 	c->have = 0;
 	sent++;
 	/* A request is a few hundred bytes: the socket buffer takes it. */
@@ -147,9 +158,32 @@ conn_read(struct conn *c, double t)
 		c->have += r;
 		if (c->busy == 1 && answer_done(c)) {
 			lat[nlat++] = (t - c->due) * 1e3;
+			byidx[c->idx] = lat[nlat - 1];
 			c->busy = 0;
 			return;
 		}
+	}
+}
+
+/*
+ * OPENLOOP_SERIES set: to stderr, the worst latency of the requests due
+ * in each 100 ms, in order (when in the run the tail happened).
+ */
+static void
+series(double rate, size_t total)
+{
+	size_t	i, per;
+	double	worst = 0;
+
+	per = rate / 10 < 1 ? 1 : (size_t)(rate / 10);
+	for (i = 0; i < total; i++) {
+		if (i % per == 0)
+			worst = 0;
+		if (byidx[i] > worst)
+			worst = byidx[i];
+		if (i % per == per - 1 || i == total - 1)
+			fprintf(stderr, "%.1fs max %.1f ms\n",
+			    (double)(i / per) / 10, worst);
 	}
 }
 
@@ -161,7 +195,9 @@ main(int argc, char **argv)
 	struct conn		*conns;
 	SSL_CTX			*ctx;
 	char			 req[4096];
+	struct rusage		 ru;
 	double			 rate, secs, start, next, t, end, wait;
+	double			 last_send, cpu;
 	size_t			 nconns, i, total, backlog, reqlen;
 	int			 ep, n, k;
 
@@ -188,6 +224,8 @@ main(int argc, char **argv)
 
 	total = (size_t)(rate * secs);
 	if ((lat = calloc(total + 1, sizeof(*lat))) == NULL ||
+	    (late = calloc(total + 1, sizeof(*late))) == NULL ||
+	    (byidx = calloc(total + 1, sizeof(*byidx))) == NULL ||
 	    (conns = calloc(nconns, sizeof(*conns))) == NULL)
 		return (2);
 	/* The bench measures the server, not certificate checks. */
@@ -214,10 +252,12 @@ main(int argc, char **argv)
 	end = start + secs;
 	backlog = 0;
 	next = start;
+	last_send = start;
 	for (;;) {
 		t = now();
 		/* Requests now due wait in the backlog for a free connection. */
 		while (sent + backlog < total && next <= t) {
+			late[nlate++] = (t - next) * 1e3;
 			backlog++;
 			next = start + (sent + backlog) / rate;
 		}
@@ -227,6 +267,7 @@ main(int argc, char **argv)
 			conn_send(&conns[i], req, reqlen,
 			    start + sent / rate);
 			backlog--;
+			last_send = now();
 		}
 		if (t > end + 10)
 			break;		/* answers still missing: not counted */
@@ -245,11 +286,22 @@ main(int argc, char **argv)
 			conn_read(evs[k].data.ptr, t);
 	}
 
+	t = now();
+	getrusage(RUSAGE_SELF, &ru);
+	cpu = ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 +
+	    ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
+	if (getenv("OPENLOOP_SERIES") != NULL)
+		series(rate, total);
 	qsort(lat, nlat, sizeof(*lat), cmp);
-#define PCT(p)	(nlat ? lat[(size_t)((nlat - 1) * (p))] : 0.0)
+	qsort(late, nlate, sizeof(*late), cmp);
+#define PCT(a, n, p)	(n ? a[(size_t)((n - 1) * (p))] : 0.0)
 	printf("rate=%.1f sent=%zu done=%zu non2xx=%zu errors=%zu "
-	    "p50_ms=%.3f p90_ms=%.3f p99_ms=%.3f p999_ms=%.3f max_ms=%.3f\n",
-	    nlat / (now() - start), sent, nlat, non2xx, errors, PCT(0.5),
-	    PCT(0.9), PCT(0.99), PCT(0.999), PCT(1.0));
+	    "p50_ms=%.3f p90_ms=%.3f p99_ms=%.3f p999_ms=%.3f max_ms=%.3f "
+	    "sent_rate=%.1f late_p99_ms=%.3f late_max_ms=%.3f cpu=%.2f\n",
+	    nlat / (t - start), sent, nlat, non2xx, errors,
+	    PCT(lat, nlat, 0.5), PCT(lat, nlat, 0.9), PCT(lat, nlat, 0.99),
+	    PCT(lat, nlat, 0.999), PCT(lat, nlat, 1.0),
+	    last_send > start ? sent / (last_send - start) : 0.0,
+	    PCT(late, nlate, 0.99), PCT(late, nlate, 1.0), cpu / (t - start));
 	return (0);
 }
