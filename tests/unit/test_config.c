@@ -67,6 +67,11 @@ START_TEST(test_config_defaults)
 	ck_assert_str_eq(cfg.admin_role, "pg_monitor");
 	ck_assert_int_eq(cfg.session_lifetime, 7 * 86400);
 	ck_assert_int_eq(cfg.node_timeout_ms, 3000);
+	ck_assert_int_eq(cfg.memory_trim_ms, 1000);
+	rg_config_free(&cfg);
+	ck_assert_int_eq(parse(&cfg, "node 1 dsn x\nmemory_trim_ms 0\n",
+	    err, sizeof(err)), 0);
+	ck_assert_int_eq(cfg.memory_trim_ms, 0);	/* off */
 	rg_config_free(&cfg);
 }
 END_TEST
@@ -87,6 +92,7 @@ static const struct {
 	{ "node 1 dsn \"x\n", "line 1: unterminated string" },
 	{ "node 1 dsn x\nfrobnicate 1\n", "line 2: unknown directive: frobnicate" },
 	{ "node 1 dsn x\nnode_timeout_ms 1\n", "line 2: bad number: 1" },
+	{ "node 1 dsn x\nmemory_trim_ms -1\n", "line 2: bad number: -1" },
 	{ "node 1 dsn x\nsession_lifetime 10 20\n",
 	    "line 2: expected one value for: session_lifetime" },
 	{ "node 1 dsn x name 0123456789012345678901234567890123\n",
