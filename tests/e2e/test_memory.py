@@ -24,8 +24,6 @@ million requests in minutes, wrk can."""
 import os
 import random
 import re
-import socket
-import ssl
 import subprocess
 import tempfile
 import threading
@@ -34,6 +32,7 @@ import pytest
 
 from conftest import EXTRA_CONF
 from test_flood import Flood, nofile  # noqa: F401 (a fixture)
+from test_hostile import connect, read_until_close, statuses
 
 THREADS = int(os.environ.get("RG_MEMORY_THREADS", "300"))
 PER_THREAD = int(os.environ.get("RG_MEMORY_PER_THREAD", "20"))
@@ -159,23 +158,16 @@ def wrk_load(server, token, seconds):
     return int(m.group(1)) if m else None
 
 
-def raw(server, ctx, data):
+def raw(server, data):
     """The status of the first answer to bytes sent on a new connection,
     read until the server closes it."""
-    s = socket.create_connection(("127.0.0.1", server.port), timeout=30)
-    with ctx.wrap_socket(s, server_hostname="127.0.0.1") as t:
+    t = connect(server)
+    try:
         t.sendall(data)
-        got = b""
-        while True:
-            try:
-                chunk = t.recv(65536)
-            except (ConnectionResetError, ssl.SSLError):
-                break
-            if not chunk:
-                break
-            got += chunk
-    head = got.split(b"\r\n", 1)[0].split()
-    return int(head[1]) if len(head) > 1 and head[1].isdigit() else 0
+        codes = statuses(read_until_close(t))
+    finally:
+        t.close()
+    return codes[0] if codes else 0
 
 
 def bad_login(c, rng):
@@ -205,7 +197,7 @@ def load(server, token, seed):
                 if path == "login":
                     status = bad_login(lc, rng)
                 elif path == "raw":
-                    status = raw(server, c.ctx, what)
+                    status = raw(server, what)
                 else:
                     session = {True: token, False: None,
                                "bad": "x" * 40}[what]
