@@ -67,11 +67,6 @@ START_TEST(test_config_defaults)
 	ck_assert_str_eq(cfg.admin_role, "pg_monitor");
 	ck_assert_int_eq(cfg.session_lifetime, 7 * 86400);
 	ck_assert_int_eq(cfg.node_timeout_ms, 3000);
-	ck_assert_int_eq(cfg.memory_trim_ms, 1000);
-	rg_config_free(&cfg);
-	ck_assert_int_eq(parse(&cfg, "node 1 dsn x\nmemory_trim_ms 0\n",
-	    err, sizeof(err)), 0);
-	ck_assert_int_eq(cfg.memory_trim_ms, 0);	/* off */
 	rg_config_free(&cfg);
 }
 END_TEST
@@ -92,7 +87,6 @@ static const struct {
 	{ "node 1 dsn \"x\n", "line 1: unterminated string" },
 	{ "node 1 dsn x\nfrobnicate 1\n", "line 2: unknown directive: frobnicate" },
 	{ "node 1 dsn x\nnode_timeout_ms 1\n", "line 2: bad number: 1" },
-	{ "node 1 dsn x\nmemory_trim_ms -1\n", "line 2: bad number: -1" },
 	{ "node 1 dsn x\nsession_lifetime 10 20\n",
 	    "line 2: expected one value for: session_lifetime" },
 	{ "node 1 dsn x name 0123456789012345678901234567890123\n",
@@ -110,6 +104,26 @@ START_TEST(test_config_errors)
 }
 END_TEST
 
+/* memory_trim_ms: 1000 by default, 0 turns the trim off, no negatives. */
+START_TEST(test_config_memory_trim)
+{
+	struct rg_config	cfg;
+	char			err[256];
+
+	ck_assert_int_eq(parse(&cfg, "node 1 dsn x\n", err, sizeof(err)), 0);
+	ck_assert_int_eq(cfg.memory_trim_ms, 1000);
+	rg_config_free(&cfg);
+	ck_assert_int_eq(parse(&cfg, "node 1 dsn x\nmemory_trim_ms 0\n",
+	    err, sizeof(err)), 0);
+	ck_assert_int_eq(cfg.memory_trim_ms, 0);
+	rg_config_free(&cfg);
+	ck_assert_int_eq(parse(&cfg, "node 1 dsn x\nmemory_trim_ms -1\n",
+	    err, sizeof(err)), -1);
+	ck_assert_str_eq(err, "line 2: bad number: -1");
+	rg_config_free(&cfg);
+}
+END_TEST
+
 Suite *
 config_suite(void)
 {
@@ -122,6 +136,7 @@ config_suite(void)
 	tcase_add_test(tc, test_config_defaults);
 	tcase_add_loop_test(tc, test_config_errors, 0,
 	    (int)(sizeof(bad) / sizeof(bad[0])));
+	tcase_add_test(tc, test_config_memory_trim);
 	suite_add_tcase(s, tc);
 	return (s);
 }
