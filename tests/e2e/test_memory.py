@@ -32,7 +32,7 @@ import pytest
 
 from conftest import EXTRA_CONF
 from test_flood import Flood, nofile  # noqa: F401 (a fixture)
-from test_hostile import connect, read_until_close, statuses
+from test_hostile import CLOSE, H, connect, get, read_until_close, statuses
 
 THREADS = int(os.environ.get("RG_MEMORY_THREADS", "300"))
 PER_THREAD = int(os.environ.get("RG_MEMORY_PER_THREAD", "20"))
@@ -43,13 +43,11 @@ MIB = 1024 * 1024
 # The session's server reads live (snapshot_max_age_ms 0); production
 # serves from the snapshot, whose memory is part of what is measured.
 PRODUCTION_CONF = EXTRA_CONF.replace("snapshot_max_age_ms 0\n", "")
-HOST = b"Host: 127.0.0.1\r\n"
-CLOSE = b"Connection: close\r\n"
+assert PRODUCTION_CONF != EXTRA_CONF
 
 
 def raw_get(target, extra=b""):
-    return b"GET " + target + b" HTTP/1.1\r\n" + HOST + extra + CLOSE + \
-        b"\r\n"
+    return get(target, extra + CLOSE)
 
 
 # Requests http.client cannot send: each on a connection of its own,
@@ -59,9 +57,9 @@ RAW = [
     raw_get(b"/api/v2/health/", b"X-A: " + b"a" * 8000 + b"\r\n"),  # 431
     raw_get(b"/api/v2/health/",
             b"".join(b"X-%d: a\r\n" % i for i in range(70))),   # 431
-    b"POST /api/v2/login/ HTTP/1.1\r\n" + HOST +
+    b"POST /api/v2/login/ HTTP/1.1\r\n" + H +
     b"Content-Length: 20000\r\n\r\n",                            # 413
-    (b"GET /api/v2/health/ HTTP/1.1\r\n" + HOST + b"\r\n") * 9 +
+    get(b"/api/v2/health/") * 9 +
     raw_get(b"/api/v2/health/"),                                  # 200 x10
 ]
 
