@@ -69,6 +69,8 @@ static const struct {
 	    0, 60000 },
 	{ "session_cache_entries",
 	    offsetof(struct rg_config, session_cache_entries), 1, 1000000 },
+	{ "memory_trim_ms", offsetof(struct rg_config, memory_trim_ms),
+	    0, 3600000 },
 };
 
 void
@@ -91,6 +93,7 @@ rg_config_defaults(struct rg_config *cfg)
 	cfg->login_max_inflight = 16;
 	cfg->session_cache_ms = 2000;
 	cfg->session_cache_entries = 4096;
+	cfg->memory_trim_ms = 1000;
 }
 
 int

@@ -50,6 +50,7 @@ struct rg_config {
 	int64_t		login_max_inflight;	/* per worker, then 503 */
 	int64_t		session_cache_ms;	/* 0 = no session cache */
 	int64_t		session_cache_entries;	/* per worker */
+	int64_t		memory_trim_ms;		/* 0 = never trim the heap */
 };
 
 void			 rg_config_defaults(struct rg_config *);

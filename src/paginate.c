@@ -26,6 +26,8 @@ static int	is_space(uint32_t);
 static void	trim_space(const char **, size_t *);
 static int	parse_ids(const char *, size_t, uint32_t *, size_t *, size_t);
 static int	parse_atoi(const char *, size_t, int64_t *);
+static size_t	count_ids(const char *, size_t);
+static uint32_t	*grow(uint32_t *, size_t);
 
 void
 rg_simple_paginate(size_t len, int64_t limit, int64_t offset,
@@ -52,6 +54,45 @@ void
 rg_page_state_init(struct rg_page_state *st)
 {
 	memset(st, 0, sizeof(*st));
+}
+
+void
+rg_page_state_clear(struct rg_page_state *st)
+{
+	st->nqueried = 0;
+	st->in_progress = 0;
+	st->in_progress_index = 0;
+	st->nto_query = 0;
+}
+
+void
+rg_page_state_free(struct rg_page_state *st)
+{
+	free(st->queried);
+	free(st->to_query);
+	rg_page_state_init(st);
+}
+
+/* Like rg_buf: a worker that cannot allocate cannot answer anyway. */
+static uint32_t *
+grow(uint32_t *ids, size_t n)
+{
+	if ((ids = realloc(ids, n * sizeof(*ids))) == NULL)
+		abort();
+	return (ids);
+}
+
+int
+rg_page_state_reserve(struct rg_page_state *st, size_t n)
+{
+	if (n > RG_PAGE_MAXNODES)
+		return (-1);
+	if (n <= st->room)
+		return (0);
+	st->queried = grow(st->queried, n);
+	st->to_query = grow(st->to_query, n);
+	st->room = n;
+	return (0);
 }
 
 static size_t
@@ -173,14 +214,28 @@ out:
 	return (rv);
 }
 
+/* At most how many ids a list part names: one more than its commas. */
+static size_t
+count_ids(const char *s, size_t len)
+{
+	const char	*comma;
+	size_t		 n;
+
+	for (n = 1; (comma = memchr(s, ',', len)) != NULL; n++) {
+		len -= (size_t)(comma - s) + 1;
+		s = comma + 1;
+	}
+	return (n);
+}
+
 int
 rg_page_state_parse(struct rg_page_state *st, const char *txt, size_t len)
 {
 	const char	*part[4], *p;
-	size_t		 plen[4], i, left;
+	size_t		 plen[4], i, left, room;
 	int64_t		 ip, idx;
 
-	rg_page_state_init(st);
+	rg_page_state_clear(st);
 	if (txt == NULL)
 		txt = "";
 	p = txt;
@@ -200,8 +255,13 @@ rg_page_state_parse(struct rg_page_state *st, const char *txt, size_t len)
 		p++;
 	}
 
+	/* Room for what the token names (an upper bound), within the limit. */
+	room = count_ids(part[0], plen[0]) + count_ids(part[3], plen[3]) + 1;
+	if (room > RG_PAGE_MAXNODES)
+		room = RG_PAGE_MAXNODES;
+	(void)rg_page_state_reserve(st, room);
 	if (parse_ids(part[0], plen[0], st->queried, &st->nqueried,
-	    RG_PAGE_MAXNODES) == -1)
+	    st->room) == -1)
 		goto bad;
 	if (parse_atoi(part[1], plen[1], &ip) == -1)
 		goto bad;
@@ -212,14 +272,14 @@ rg_page_state_parse(struct rg_page_state *st, const char *txt, size_t len)
 	if (idx < 0 || (idx > 0 && (int32_t)st->in_progress <= 0))
 		goto bad;
 	if (parse_ids(part[3], plen[3], st->to_query, &st->nto_query,
-	    RG_PAGE_MAXNODES) == -1)
+	    st->room) == -1)
 		goto bad;
 	if (page_total(st) > RG_PAGE_MAXNODES)
 		goto bad;
 	return (0);
 
 bad:
-	rg_page_state_init(st);
+	rg_page_state_clear(st);
 	return (-1);
 }
 
@@ -229,7 +289,7 @@ rg_page_state_unmarshal(struct rg_page_state *st, const char *tok, size_t len)
 	struct rg_buf	txt;
 	int		rv;
 
-	rg_page_state_init(st);
+	rg_page_state_clear(st);
 	rg_buf_init(&txt);
 	rv = -1;
 	if (rg_base64_decode(&txt, tok, len, 1) == 0)
@@ -266,12 +326,18 @@ rg_page_state_marshal(const struct rg_page_state *st, struct rg_buf *out)
 void
 rg_page_state_merge(struct rg_page_state *st, const uint32_t *all, size_t n)
 {
-	uint32_t	sorted[RG_PAGE_MAXNODES];
-	size_t		ns, i, j;
+	uint32_t	*sorted;
+	size_t		 ns, i, j, room;
 
 	/* A state built by hand could break the invariant: refuse it. */
-	if (page_total(st) > RG_PAGE_MAXNODES)
+	if (page_total(st) > RG_PAGE_MAXNODES || page_total(st) > st->room)
 		return;
+	room = page_total(st) + n;
+	if (room > RG_PAGE_MAXNODES)
+		room = RG_PAGE_MAXNODES;
+	(void)rg_page_state_reserve(st, room);
+	if ((sorted = calloc(page_total(st) + 1, sizeof(*sorted))) == NULL)
+		abort();
 	ns = 0;
 	memcpy(sorted, st->queried, st->nqueried * sizeof(uint32_t));
 	ns += st->nqueried;
@@ -286,11 +352,12 @@ rg_page_state_merge(struct rg_page_state *st, const uint32_t *all, size_t n)
 		while (j < ns && (int32_t)sorted[j] < (int32_t)all[i])
 			j++;
 		if (j >= ns || sorted[j] != all[i]) {
-			if (page_total(st) >= RG_PAGE_MAXNODES)
+			if (page_total(st) >= st->room)
 				continue;
 			st->to_query[st->nto_query++] = all[i];
 		}
 	}
+	free(sorted);
 	if (st->in_progress == 0 && st->nto_query > 0) {
 		st->in_progress = st->to_query[0];
 		st->in_progress_index = 0;
@@ -309,7 +376,7 @@ rg_page_state_paginate(struct rg_page_state *st, int64_t *limit,
 
 	*start = 0;
 	*end = 0;
-	if (page_total(st) > RG_PAGE_MAXNODES)
+	if (page_total(st) > st->room)
 		return (-1);
 	if (*limit <= 0 || node == 0 || st->in_progress == 0) {
 		/* Already reached limit. */

@@ -35,25 +35,39 @@ void	rg_simple_paginate(size_t, int64_t, int64_t, struct rg_simple_page *);
 
 /*
  * paginationState.  Invariant kept by every function here:
- * nqueried + nto_query + (in_progress != 0) <= RG_PAGE_MAXNODES, so no
- * operation can overflow an array; a token naming more nodes is refused
- * (Go has no limit; 1024 nodes is far beyond any cluster we serve).
+ * nqueried + nto_query + (in_progress != 0) <= room <= RG_PAGE_MAXNODES,
+ * so no operation can overflow an array; a token naming more nodes is
+ * refused (Go has no limit; 1024 nodes is far beyond any cluster we
+ * serve).  Both arrays hold `room` ids: what the token names plus what
+ * rg_page_state_merge() adds (the configured nodes), not the maximum.
  */
 struct rg_page_state {
-	uint32_t	queried[RG_PAGE_MAXNODES];
+	uint32_t	*queried;
 	size_t		nqueried;
 	uint32_t	in_progress;
 	int64_t		in_progress_index;
-	uint32_t	to_query[RG_PAGE_MAXNODES];
+	uint32_t	*to_query;
 	size_t		nto_query;
+	size_t		room;
 };
 
+/* An empty state that owns nothing (for a state never used before). */
 void	rg_page_state_init(struct rg_page_state *);
+
+/* Back to the empty state; the arrays are kept for reuse. */
+void	rg_page_state_clear(struct rg_page_state *);
+
+/* Frees the arrays; the state is then empty, as after init. */
+void	rg_page_state_free(struct rg_page_state *);
+
+/* Room for n ids in each array (n <= RG_PAGE_MAXNODES): 0 or -1. */
+int	rg_page_state_reserve(struct rg_page_state *, size_t);
 
 /*
  * UnmarshalText: base64 URL alphabet with padding, then
  * "<q1>,<q2>,...|<inProgress>|<inProgressIndex>|<t1>,<t2>,...".
- * Returns 0, or -1 with the state zeroed.
+ * Returns 0, or -1 with the state cleared.  The state must have been
+ * initialised (it may hold an earlier token).
  */
 int	rg_page_state_unmarshal(struct rg_page_state *, const char *, size_t);
 

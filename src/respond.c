@@ -18,7 +18,8 @@ rg_respond_error(struct http_request *req, int status, const char *msg)
 	struct rg_buf	body;
 
 	rg_buf_init(&body);
-	rg_buf_appendf(&body, "%s\n", msg);
+	rg_buf_appends(&body, msg);
+	rg_buf_appendc(&body, '\n');
 
 	http_response_header(req, "content-type", "text/plain; charset=utf-8");
 	http_response_header(req, "x-content-type-options", "nosniff");

@@ -116,6 +116,7 @@ kore_worker_configure(void)
 	rg_nodeevents_init();
 	rg_reqstats_init();
 	rg_snapshot_init();
+	rg_memtrim_init();
 }
 
 struct rg_ctx *

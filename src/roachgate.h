@@ -150,6 +150,7 @@ int	rg_id_cmp(const void *, const void *);
  * (nodeevents.c records from the same one). */
 #define RG_SAMPLER_WORKER	1
 void	rg_sampler_init(void);
+void	rg_memtrim_init(void);
 
 /* nodeevents.c: records node joins, restarts and outages in the event log. */
 void	rg_nodeevents_init(void);

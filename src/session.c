@@ -110,13 +110,28 @@ session_msg_logout(struct kore_msg *msg, const void *data)
 		logout_echoed = m.seq;
 }
 
+/*
+ * SHA-256 of a token, on every authenticated request.  The digest is
+ * fetched and its context made once per worker: with EVP_sha256(),
+ * OpenSSL 3 looks the algorithm up in its provider store (locks, name
+ * lookups) and allocates a context on every EVP_Digest() call.
+ */
 void
 rg_session_hash(const void *data, size_t len, uint8_t *out)
 {
-	unsigned int	olen;
+	static EVP_MD		*md;
+	static EVP_MD_CTX	*mdctx;
+	unsigned int		 olen;
+
+	if (md == NULL && (md = EVP_MD_fetch(NULL, "SHA256", NULL)) == NULL)
+		fatal("roachgate: no SHA-256");
+	if (mdctx == NULL && (mdctx = EVP_MD_CTX_new()) == NULL)
+		fatal("roachgate: EVP_MD_CTX_new failed");
 
 	olen = RG_SESSION_HASH_LEN;
-	if (!EVP_Digest(data, len, out, &olen, EVP_sha256(), NULL) ||
+	if (!EVP_DigestInit_ex(mdctx, md, NULL) ||
+	    !EVP_DigestUpdate(mdctx, data, len) ||
+	    !EVP_DigestFinal_ex(mdctx, out, &olen) ||
 	    olen != RG_SESSION_HASH_LEN)
 		fatal("roachgate: SHA-256 failed");
 }

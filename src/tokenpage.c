@@ -51,8 +51,7 @@ void
 rg_tokenpage_init(struct rg_tokenpage *tp, const char *what, int64_t limit,
     const struct rg_buf *tok, const int32_t *ids, size_t nids, int64_t cap)
 {
-	uint32_t	all[RG_PAGE_MAXNODES];
-	size_t		i;
+	const uint32_t	*all;
 
 	tp->what = what;
 	tp->limit = limit > 0 ? limit : 0;
@@ -62,10 +61,10 @@ rg_tokenpage_init(struct rg_tokenpage *tp, const char *what, int64_t limit,
 	tp->nspan = 0;
 	rg_page_state_init(&tp->st);
 
+	/* Node ids are int32 kept as their uint32 bit pattern (paginate.h). */
+	all = (const uint32_t *)ids;
 	if (nids > RG_PAGE_MAXNODES)
 		nids = RG_PAGE_MAXNODES;
-	for (i = 0; i < nids; i++)
-		all[i] = (uint32_t)ids[i];
 
 	if (tp->limit == 0) {
 		/* iterateNodes: every node, whole lists, `next` zero. */
@@ -79,7 +78,7 @@ rg_tokenpage_init(struct rg_tokenpage *tp, const char *what, int64_t limit,
 	if (tok != NULL && tok->len > 0 &&
 	    rg_page_state_unmarshal(&tp->st, (const char *)tok->data,
 	    tok->len) == -1)
-		rg_page_state_init(&tp->st);
+		rg_page_state_clear(&tp->st);
 	rg_page_state_merge(&tp->st, all, nids);
 	tp_alloc(tp, (tp->st.in_progress != 0) + tp->st.nto_query);
 	tp->n = rg_page_state_nodes(&tp->st, tp->ids, tp->nalloc);
@@ -107,6 +106,7 @@ rg_tokenpage_free(struct rg_tokenpage *tp)
 	kore_free(tp->span);
 	kore_free(tp->mlist);
 	kore_free(tp->mfirst);
+	rg_page_state_free(&tp->st);
 	tp->ids = NULL;
 	tp->len = NULL;
 	tp->node = NULL;

@@ -27,8 +27,9 @@ class Flood:
     """FLOOD_CONNS idle TCP connections that never send a byte, each
     re-opened when the server closes it."""
 
-    def __init__(self, port):
+    def __init__(self, port, conns=None):
         self.port = port
+        self.conns = FLOOD_CONNS if conns is None else conns
         self.sel = selectors.DefaultSelector()
         self.stop = threading.Event()
         self.opened = 0
@@ -49,7 +50,7 @@ class Flood:
         self.opened += 1
 
     def run(self):
-        for i in range(FLOOD_CONNS):
+        for i in range(self.conns):
             self.open_one(i)
         while not self.stop.is_set():
             for key, _ in self.sel.select(timeout=0.2):

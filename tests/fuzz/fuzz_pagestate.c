@@ -76,7 +76,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 			abort();
 	}
 	if (st.nqueried + st.nto_query + (st.in_progress != 0) >
-	    RG_PAGE_MAXNODES)
+	    st.room || st.room > RG_PAGE_MAXNODES)
 		abort();
 done:
 	rg_buf_free(&t1);

@@ -107,6 +107,26 @@ START_TEST(test_config_errors)
 }
 END_TEST
 
+/* memory_trim_ms: 1000 by default, 0 turns the trim off, no negatives. */
+START_TEST(test_config_memory_trim)
+{
+	struct rg_config	cfg;
+	char			err[256];
+
+	ck_assert_int_eq(parse(&cfg, "node 1 dsn x\n", err, sizeof(err)), 0);
+	ck_assert_int_eq(cfg.memory_trim_ms, 1000);
+	rg_config_free(&cfg);
+	ck_assert_int_eq(parse(&cfg, "node 1 dsn x\nmemory_trim_ms 0\n",
+	    err, sizeof(err)), 0);
+	ck_assert_int_eq(cfg.memory_trim_ms, 0);
+	rg_config_free(&cfg);
+	ck_assert_int_eq(parse(&cfg, "node 1 dsn x\nmemory_trim_ms -1\n",
+	    err, sizeof(err)), -1);
+	ck_assert_str_eq(err, "line 2: bad number: -1");
+	rg_config_free(&cfg);
+}
+END_TEST
+
 Suite *
 config_suite(void)
 {
@@ -119,6 +139,7 @@ config_suite(void)
 	tcase_add_test(tc, test_config_defaults);
 	tcase_add_loop_test(tc, test_config_errors, 0,
 	    (int)(sizeof(bad) / sizeof(bad[0])));
+	tcase_add_test(tc, test_config_memory_trim);
 	suite_add_tcase(s, tc);
 	return (s);
 }

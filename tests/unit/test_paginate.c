@@ -22,6 +22,8 @@ static void	define(struct rg_page_state *, const char *, uint32_t, int64_t,
 static void	print_state(const struct rg_page_state *, struct rg_buf *);
 static void	check_state(const struct rg_page_state *, const char *);
 static void	check_marshal(const struct rg_page_state *, const char *);
+static void	copy_state(struct rg_page_state *,
+		    const struct rg_page_state *);
 
 static void
 parse_nodes(const char *s, uint32_t *ids, size_t *n)
@@ -35,16 +37,31 @@ parse_nodes(const char *s, uint32_t *ids, size_t *n)
 	}
 }
 
-/* datadriven "define" */
+/* datadriven "define", into an initialised state (room for 64 ids) */
 static void
 define(struct rg_page_state *st, const char *queried, uint32_t ip,
     int64_t idx, const char *to_query)
 {
-	rg_page_state_init(st);
+	rg_page_state_clear(st);
+	ck_assert_int_eq(rg_page_state_reserve(st, 64), 0);
 	parse_nodes(queried, st->queried, &st->nqueried);
 	st->in_progress = ip;
 	st->in_progress_index = idx;
 	parse_nodes(to_query, st->to_query, &st->nto_query);
+}
+
+/* dst (initialised) becomes a copy of src that owns its own arrays. */
+static void
+copy_state(struct rg_page_state *dst, const struct rg_page_state *src)
+{
+	ck_assert_int_eq(rg_page_state_reserve(dst, src->room), 0);
+	memcpy(dst->queried, src->queried, src->nqueried * sizeof(uint32_t));
+	memcpy(dst->to_query, src->to_query,
+	    src->nto_query * sizeof(uint32_t));
+	dst->nqueried = src->nqueried;
+	dst->nto_query = src->nto_query;
+	dst->in_progress = src->in_progress;
+	dst->in_progress_index = src->in_progress_index;
 }
 
 /* printState() of pagination_test.go */
@@ -148,6 +165,7 @@ START_TEST(test_pagination_state_marshal_merge)
 	uint32_t		ids[16];
 	size_t			n;
 
+	rg_page_state_init(&st);
 	define(&st, "1,2,3", 4, 2, "5,6,7");
 	check_marshal(&st, "MSwyLDMsfDR8Mnw1LDYsNyw=");
 
@@ -178,6 +196,7 @@ START_TEST(test_pagination_state_marshal_merge)
 	ck_assert_int_eq(rg_page_state_unmarshal(&st, "MSx8MnwyfDMs", 12), 0);
 	check_state(&st, "nodesQueried: 1\ninProgress: 2\n"
 	    "inProgressIndex: 2\nnodesToQuery: 3");
+	rg_page_state_free(&st);
 }
 END_TEST
 
@@ -225,6 +244,7 @@ run_paginate_steps(const struct pag_step *steps, size_t n)
 	size_t				 i, s, e;
 	int64_t				 lim;
 
+	rg_page_state_init(&st);
 	define(&st, "1,2,3", 4, 2, "5,6,7");
 	for (i = 0; i < n; i++) {
 		lim = steps[i].limit;
@@ -235,6 +255,7 @@ run_paginate_steps(const struct pag_step *steps, size_t n)
 		ck_assert_int_eq(lim, steps[i].new_limit);
 		check_state(&st, steps[i].state);
 	}
+	rg_page_state_free(&st);
 }
 
 START_TEST(test_pagination_state_paginate)
@@ -258,6 +279,7 @@ START_TEST(test_paginate_edges)
 	int64_t			lim;
 
 	/* Already reached limit / no node / nothing in progress: 0,0,0. */
+	rg_page_state_init(&st);
 	define(&st, "", 4, 0, "5");
 	lim = 0;
 	ck_assert_int_eq(rg_page_state_paginate(&st, &lim, 4, 3, &s, &e), 0);
@@ -294,6 +316,7 @@ START_TEST(test_paginate_edges)
 	ck_assert_uint_eq(e, 4);
 	check_state(&st, "nodesQueried: 2\ninProgress: 3\n"
 	    "inProgressIndex: 0\nnodesToQuery:");
+	rg_page_state_free(&st);
 }
 END_TEST
 
@@ -337,6 +360,7 @@ START_TEST(test_pagination_state_unmarshal_cases)
 	struct rg_page_state	st;
 	struct rg_buf		tok;
 
+	rg_page_state_init(&st);
 	rg_buf_init(&tok);
 	rg_base64_encode(&tok, (const uint8_t *)unm_vec[_i].text,
 	    strlen(unm_vec[_i].text), 1);
@@ -348,6 +372,7 @@ START_TEST(test_pagination_state_unmarshal_cases)
 		check_state(&st, "nodesQueried:\ninProgress: 0\n"
 		    "inProgressIndex: 0\nnodesToQuery:");
 	rg_buf_free(&tok);
+	rg_page_state_free(&st);
 }
 END_TEST
 
@@ -394,6 +419,7 @@ START_TEST(test_pagination_state_token_misc)
 	ck_assert_int_eq(rg_page_state_unmarshal(&st, "MSx8MnwyfDMs!", 13),
 	    -1);
 	ck_assert_int_eq(rg_page_state_unmarshal(&st, "", 0), -1);
+	rg_page_state_free(&st);
 }
 END_TEST
 
@@ -404,6 +430,7 @@ START_TEST(test_pagination_state_limits)
 	uint32_t		ids[RG_PAGE_MAXNODES + 10];
 	size_t			i;
 
+	rg_page_state_init(&st);
 	rg_buf_init(&txt);
 	rg_buf_init(&tok);
 	for (i = 0; i < RG_PAGE_MAXNODES; i++)
@@ -420,7 +447,7 @@ START_TEST(test_pagination_state_limits)
 	ck_assert_int_eq(rg_page_state_unmarshal(&st, (const char *)tok.data,
 	    tok.len), -1);
 	/* merge never grows the state beyond the limit */
-	rg_page_state_init(&st);
+	rg_page_state_free(&st);
 	for (i = 0; i < RG_PAGE_MAXNODES + 10; i++)
 		ids[i] = (uint32_t)i + 1;
 	rg_page_state_merge(&st, ids, RG_PAGE_MAXNODES + 10);
@@ -428,6 +455,7 @@ START_TEST(test_pagination_state_limits)
 	ck_assert_uint_eq(st.in_progress, 1);
 	rg_buf_free(&txt);
 	rg_buf_free(&tok);
+	rg_page_state_free(&st);
 }
 END_TEST
 
@@ -494,8 +522,10 @@ run_rpc(const struct rpc_case *tc, const uint32_t *all, int limit,
 				rg_buf_appendf(items, "%u:%zu ", spans[i].node,
 				    k);
 		}
-		if (st.in_progress == 0)
+		if (st.in_progress == 0) {
+			rg_page_state_free(&st);
 			return (errors);
+		}
 	}
 	ck_abort_msg("pagination did not terminate");
 	return (-1);
@@ -555,8 +585,9 @@ START_TEST(test_fetch_limited_equivalence)
 	for (sh = 0; sh < sizeof(shapes) / sizeof(shapes[0]); sh++) {
 		for (limit = 1; limit <= 12; limit++) {
 			rg_page_state_init(&a);
+			rg_page_state_init(&b);
 			rg_page_state_merge(&a, all, 4);
-			b = a;
+			copy_state(&b, &a);
 			for (p = 0; p < 50 && a.in_progress != 0; p++) {
 				n = rg_page_state_nodes(&a, nodes, 4);
 				for (i = 0; i < n; i++) {
@@ -594,6 +625,8 @@ START_TEST(test_fetch_limited_equivalence)
 				ck_assert_str_eq(rg_buf_cstr(&ta),
 				    rg_buf_cstr(&tb));
 			}
+			rg_page_state_free(&a);
+			rg_page_state_free(&b);
 		}
 	}
 	rg_buf_free(&ta);
@@ -629,6 +662,7 @@ START_TEST(test_worked_example)
 	int64_t			lens[3];
 	size_t			p, n, ns, i, k;
 
+	rg_page_state_init(&st);
 	rg_buf_init(&items);
 	rg_buf_init(&tok);
 	rg_buf_init(&txt);
@@ -637,8 +671,6 @@ START_TEST(test_worked_example)
 		if (p > 0)
 			ck_assert_int_eq(rg_page_state_unmarshal(&st,
 			    (const char *)tok.data, tok.len), 0);
-		else
-			rg_page_state_init(&st);
 		rg_page_state_merge(&st, all, 3);
 		n = rg_page_state_nodes(&st, nodes, 3);
 		for (i = 0; i < n; i++)
@@ -664,6 +696,45 @@ START_TEST(test_worked_example)
 	rg_buf_free(&items);
 	rg_buf_free(&tok);
 	rg_buf_free(&txt);
+	rg_page_state_free(&st);
+}
+END_TEST
+
+/* The arrays hold what the token names and merge adds, not the maximum. */
+START_TEST(test_state_room)
+{
+	struct rg_page_state	st;
+	uint32_t		nodes[3] = { 1, 2, 3 };
+
+	rg_page_state_init(&st);
+	ck_assert_uint_eq(st.room, 0);
+	rg_page_state_merge(&st, nodes, 3);
+	ck_assert_uint_eq(st.room, 3);
+	check_state(&st, "nodesQueried:\ninProgress: 1\n"
+	    "inProgressIndex: 0\nnodesToQuery: 2,3");
+	/* "1,2,|3|4|7,": five ids at most, then node 4 and 5 merged. */
+	ck_assert_int_eq(rg_page_state_unmarshal(&st, "MSwyLHwzfDR8Nyw=",
+	    16), 0);
+	check_state(&st, "nodesQueried: 1,2\ninProgress: 3\n"
+	    "inProgressIndex: 4\nnodesToQuery: 7");
+	ck_assert_uint_ge(st.room, 4);
+	ck_assert_uint_le(st.room, 6);
+	nodes[0] = 4;
+	nodes[1] = 5;
+	nodes[2] = 7;
+	rg_page_state_merge(&st, nodes, 3);
+	check_state(&st, "nodesQueried: 1,2\ninProgress: 3\n"
+	    "inProgressIndex: 4\nnodesToQuery: 7,4,5");
+	ck_assert_uint_le(st.room, 9);
+	ck_assert_int_eq(rg_page_state_reserve(&st, RG_PAGE_MAXNODES + 1),
+	    -1);
+	/* A state that claims more ids than its room is refused. */
+	st.nto_query = st.room;
+	rg_page_state_merge(&st, nodes, 3);
+	ck_assert_uint_eq(st.nto_query, st.room);
+	rg_page_state_free(&st);
+	ck_assert_uint_eq(st.room, 0);
+	ck_assert_ptr_null(st.queried);
 }
 END_TEST
 
@@ -682,7 +753,7 @@ START_TEST(test_collect_stops)
 	ck_assert_uint_eq(n, 1);	/* failures of 2 and 3 never seen */
 	ck_assert_uint_eq(sp[0].end, 5);
 	/* An error on the first node is reported and skipped later. */
-	rg_page_state_init(&st);
+	rg_page_state_clear(&st);
 	rg_page_state_merge(&st, nodes, 3);
 	lens[0] = -1;
 	lens[1] = 4;
@@ -695,6 +766,7 @@ START_TEST(test_collect_stops)
 	check_state(&st, "nodesQueried: 1,2\ninProgress: 3\n"
 	    "inProgressIndex: 2\nnodesToQuery:");
 	ck_assert_int_eq(rg_page_collect(&st, 0, nodes, lens, 3, sp, &n), -1);
+	rg_page_state_free(&st);
 }
 END_TEST
 
@@ -722,6 +794,7 @@ paginate_suite(void)
 	tcase_add_test(tc, test_fetch_limited_equivalence);
 	tcase_add_test(tc, test_worked_example);
 	tcase_add_test(tc, test_collect_stops);
+	tcase_add_test(tc, test_state_room);
 	suite_add_tcase(s, tc);
 	return (s);
 }
