@@ -858,7 +858,9 @@ def test_cache_role_revocation_within_bound(strict, role, db):
     cached = time.time()
     sql(db, "REVOKE pg_monitor FROM %s" % name)
     late = []
-    while time.time() < cached + 5.5:
+    # Until a few requests were sent past the bound, however slow the
+    # machine is (a loaded one may answer a request in more than 0.5 s).
+    while len(late) < 3 and time.time() < cached + 60:
         sent = time.time()
         st = get_admin(c, tok).status
         if sent >= cached + 5.0:
