@@ -389,7 +389,6 @@ recheck_done(struct rg_query *q, void *arg)
 	rg_query_cleanup(q);
 	auth_flight_land(rc->flight);
 	rc->flight = NULL;
-	OPENSSL_cleanse(user, sizeof(user));
 }
 
 static void
