@@ -56,7 +56,7 @@ rg_sesscache_get(const struct rg_sesscache *c, int64_t id,
 
 void
 rg_sesscache_put(struct rg_sesscache *c, int64_t id, const uint8_t *hash,
-    int admin, const char *user, uint64_t until)
+    int admin, const char *user, uint64_t until, uint64_t due)
 {
 	struct rg_sesscache_entry	*e;
 
@@ -65,9 +65,22 @@ rg_sesscache_put(struct rg_sesscache *c, int64_t id, const uint8_t *hash,
 
 	e->id = id;
 	e->until = until;
+	e->due = due;
 	memcpy(e->hash, hash, sizeof(e->hash));
 	e->admin = admin;
 	(void)snprintf(e->user, sizeof(e->user), "%s", user);
+}
+
+int
+rg_sesscache_due(const struct rg_sesscache *c, int64_t id, uint64_t now)
+{
+	const struct rg_sesscache_entry	*e;
+
+	if ((e = sesscache_slot(c, id)) == NULL || e->id != id ||
+	    now >= e->until)
+		return (0);
+
+	return (now >= e->due);
 }
 
 void

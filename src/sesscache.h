@@ -18,6 +18,7 @@
 struct rg_sesscache_entry {
 	int64_t		id;
 	uint64_t	until;		/* usable while now < until; 0 = free */
+	uint64_t	due;		/* re-check it from then on */
 	uint8_t		hash[RG_SESSCACHE_HASH_LEN];
 	int		admin;
 	char		user[RG_SESSCACHE_USER_LEN];
@@ -39,9 +40,15 @@ void	rg_sesscache_free(struct rg_sesscache *);
 int	rg_sesscache_get(const struct rg_sesscache *, int64_t,
 	    const uint8_t *, uint64_t, int *, char *);
 
-/* Remember id (admin, user) until `until`, replacing its slot's entry. */
+/*
+ * Remember id (admin, user) until `until`, replacing its slot's entry;
+ * a re-check is due from `due` on.
+ */
 void	rg_sesscache_put(struct rg_sesscache *, int64_t, const uint8_t *,
-	    int, const char *, uint64_t);
+	    int, const char *, uint64_t, uint64_t);
+
+/* 1 if id is cached and a re-check of it is due at now. */
+int	rg_sesscache_due(const struct rg_sesscache *, int64_t, uint64_t);
 
 /* Forget id (a logout). */
 void	rg_sesscache_drop(struct rg_sesscache *, int64_t);

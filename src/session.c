@@ -6,10 +6,14 @@
  *
  * A cache entry is used until the earlier of session_cache_ms after the
  * lookup was sent and the session's expiry as the primary saw it then,
- * both on the monotonic clock: it never outlives "expiresAt".  A logout
+ * both on the monotonic clock: it never outlives "expiresAt".  From half
+ * of session_cache_ms on, a hit also starts a re-check in the background
+ * (auth.c) whose answer replaces the entry by the same rule.  A logout
  * drops the entry here at once and on every other worker by a Kore
- * message; other changes in the database (a role revoked, a session
- * revoked by SQL) take effect within session_cache_ms.
+ * message, and counts in `forgets`: an answer to a check sent before a
+ * logout that arrives after it is not cached (it could bring a revoked
+ * session back).  Other changes in the database (a role revoked, a
+ * session revoked by SQL) take effect within session_cache_ms.
  */
 
 #include <openssl/evp.h>
@@ -36,6 +40,7 @@ struct logout_msg {
 static struct rg_sesscache	cache;
 static uint64_t			logout_sent;
 static uint64_t			logout_echoed;
+static uint64_t			forgets;	/* drops by logout, here */
 
 void
 rg_session_cache_init(void)
@@ -58,17 +63,37 @@ rg_session_cached(int64_t id, const uint8_t *hash, int *admin, char *user)
 	    user));
 }
 
+int
+rg_session_due(int64_t id)
+{
+	return (rg_sesscache_due(&cache, id, kore_time_ms()));
+}
+
+uint64_t
+rg_session_epoch(void)
+{
+	return (forgets);
+}
+
 void
 rg_session_remember(int64_t id, const uint8_t *hash, int admin,
-    const char *user, uint64_t asked, int64_t left)
+    const char *user, uint64_t asked, int64_t left, uint64_t epoch)
 {
 	int64_t		keep;
 
-	if (rg_cfg.session_cache_ms == 0 || left <= 0)
+	if (rg_cfg.session_cache_ms == 0 || left <= 0 || epoch != forgets)
 		return;
 
 	keep = left < rg_cfg.session_cache_ms ? left : rg_cfg.session_cache_ms;
-	rg_sesscache_put(&cache, id, hash, admin, user, asked + (uint64_t)keep);
+	rg_sesscache_put(&cache, id, hash, admin, user, asked + (uint64_t)keep,
+	    asked + (uint64_t)rg_cfg.session_cache_ms / 2);
+}
+
+/* The primary says the session is no longer valid: this worker only. */
+void
+rg_session_invalid(int64_t id)
+{
+	rg_sesscache_drop(&cache, id);
 }
 
 /*
@@ -82,6 +107,7 @@ rg_session_forget(int64_t id)
 	struct logout_msg	m;
 
 	rg_sesscache_drop(&cache, id);
+	forgets++;
 	m.id = id;
 	m.seq = ++logout_sent;
 	kore_msg_send(KORE_MSG_WORKER_ALL, RG_MSG_LOGOUT, &m, sizeof(m));
@@ -106,6 +132,7 @@ session_msg_logout(struct kore_msg *msg, const void *data)
 
 	memcpy(&m, data, sizeof(m));
 	rg_sesscache_drop(&cache, m.id);
+	forgets++;
 	if (msg->src == worker->id && m.seq > logout_echoed)
 		logout_echoed = m.seq;
 }

@@ -435,6 +435,27 @@ def test_hook_role_granted_and_revoked(client, role, db):
     assert_plain(get_admin(client, tok), 403, FORBIDDEN)
 
 
+def test_hook_revocation_under_steady_use(client, role, db):
+    """Refresh-ahead re-checks a session in steady use in the background;
+    still, no answer older than CACHE is used: a request sent CACHE after
+    the revocation is refused, however often the session was used."""
+    name, pw = role()
+    sql(db, "GRANT pg_monitor TO %s" % name)
+    tok = login_ok(client, name, pw)
+    c = client                  # one connection: one worker, its cache
+    assert get_admin(c, tok).status == 200
+    sql(db, "REVOKE pg_monitor FROM %s" % name)
+    revoked = time.monotonic()
+    while True:
+        sent = time.monotonic()
+        r = get_admin(c, tok)
+        if sent >= revoked + CACHE:
+            break
+        assert r.status in (200, 403), r
+        time.sleep(0.05)
+    assert_plain(r, 403, FORBIDDEN)
+
+
 def test_hook_last_used_at(client, creds, db):
     """lastUsedAt moves at most once a minute, not on every request."""
     (admin, apw), _ = creds

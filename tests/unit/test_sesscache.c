@@ -29,7 +29,7 @@ START_TEST(test_sesscache_hit_and_expiry)
 	other[RG_SESSCACHE_HASH_LEN - 1] ^= 1;
 
 	ck_assert_int_eq(rg_sesscache_get(&c, 42, h, 100, &admin, NULL), 0);
-	rg_sesscache_put(&c, 42, h, 1, "u", 1000);
+	rg_sesscache_put(&c, 42, h, 1, "u", 1000, 500);
 	admin = 0;
 	ck_assert_int_eq(rg_sesscache_get(&c, 42, h, 100, &admin, NULL), 1);
 	ck_assert_int_eq(admin, 1);
@@ -42,7 +42,7 @@ START_TEST(test_sesscache_hit_and_expiry)
 
 	/* A non-admin is cached as such, with the user name (the routes
 	 * any logged-in user may use read it). */
-	rg_sesscache_put(&c, 42, h, 0, "demo_user", 2000);
+	rg_sesscache_put(&c, 42, h, 0, "demo_user", 2000, 1000);
 	admin = 1;
 	memset(user, 'x', sizeof(user));
 	ck_assert_int_eq(rg_sesscache_get(&c, 42, h, 1500, &admin, user), 1);
@@ -62,7 +62,7 @@ START_TEST(test_sesscache_drop)
 	ck_assert_int_eq(rg_sesscache_init(&c, 64), 0);
 	hash_of(h, 1);
 	for (id = 1; id <= 8; id++)
-		rg_sesscache_put(&c, id, h, 1, "u", 1000);
+		rg_sesscache_put(&c, id, h, 1, "u", 1000, 500);
 	rg_sesscache_drop(&c, 5);
 	ck_assert_int_eq(rg_sesscache_get(&c, 5, h, 10, &admin, NULL), 0);
 	/* Dropping an id that is not there leaves the others alone. */
@@ -71,6 +71,27 @@ START_TEST(test_sesscache_drop)
 		ck_assert_int_eq(rg_sesscache_get(&c, id, h, 10, &admin, NULL),
 		    id != 5);
 	}
+	rg_sesscache_free(&c);
+}
+END_TEST
+
+/* A re-check is due from `due` until the entry is no longer usable. */
+START_TEST(test_sesscache_due)
+{
+	struct rg_sesscache	c;
+	uint8_t			h[RG_SESSCACHE_HASH_LEN];
+
+	ck_assert_int_eq(rg_sesscache_init(&c, 16), 0);
+	hash_of(h, 3);
+	ck_assert_int_eq(rg_sesscache_due(&c, 7, 600), 0);
+	rg_sesscache_put(&c, 7, h, 1, "u", 1000, 500);
+	ck_assert_int_eq(rg_sesscache_due(&c, 7, 499), 0);
+	ck_assert_int_eq(rg_sesscache_due(&c, 7, 500), 1);
+	ck_assert_int_eq(rg_sesscache_due(&c, 7, 999), 1);
+	ck_assert_int_eq(rg_sesscache_due(&c, 7, 1000), 0);
+	ck_assert_int_eq(rg_sesscache_due(&c, 8, 600), 0);
+	rg_sesscache_drop(&c, 7);
+	ck_assert_int_eq(rg_sesscache_due(&c, 7, 600), 0);
 	rg_sesscache_free(&c);
 }
 END_TEST
@@ -86,7 +107,7 @@ START_TEST(test_sesscache_bounded)
 	ck_assert_int_eq(rg_sesscache_init(&c, 4), 0);
 	hash_of(h, 2);
 	for (id = 0; id < 100; id++)
-		rg_sesscache_put(&c, id, h, 1, "u", 1000);
+		rg_sesscache_put(&c, id, h, 1, "u", 1000, 500);
 	hits = 0;
 	for (id = 0; id < 100; id++)
 		hits += rg_sesscache_get(&c, id, h, 10, &admin, NULL);
@@ -106,7 +127,7 @@ START_TEST(test_sesscache_off)
 
 	ck_assert_int_eq(rg_sesscache_init(&c, 0), 0);
 	hash_of(h, 3);
-	rg_sesscache_put(&c, 1, h, 1, "u", 1000);
+	rg_sesscache_put(&c, 1, h, 1, "u", 1000, 500);
 	ck_assert_int_eq(rg_sesscache_get(&c, 1, h, 10, &admin, NULL), 0);
 	rg_sesscache_drop(&c, 1);
 	rg_sesscache_free(&c);
@@ -123,6 +144,7 @@ sesscache_suite(void)
 	tc = tcase_create("core");
 	tcase_add_test(tc, test_sesscache_hit_and_expiry);
 	tcase_add_test(tc, test_sesscache_drop);
+	tcase_add_test(tc, test_sesscache_due);
 	tcase_add_test(tc, test_sesscache_bounded);
 	tcase_add_test(tc, test_sesscache_off);
 	suite_add_tcase(s, tc);
