@@ -157,7 +157,7 @@ auth_start(struct http_request *req, struct rg_ctx *ctx)
 	uint8_t			 hash[RG_SESSION_HASH_LEN];
 	size_t			 slen;
 	int64_t			 id;
-	int			 r, admin;
+	int			 r, admin, due;
 
 	/* Absent: 401; present but undecodable: 400. */
 	if ((r = rg_session_token(req, &id, secret, &slen)) != RG_SESSION_OK) {
@@ -169,8 +169,8 @@ auth_start(struct http_request *req, struct rg_ctx *ctx)
 
 	rg_session_hash(secret, slen, hash);
 	OPENSSL_cleanse(secret, sizeof(secret));
-	if (rg_session_cached(id, hash, &admin, ctx->username)) {
-		if (rg_session_due(id))
+	if (rg_session_cached(id, hash, &admin, ctx->username, &due)) {
+		if (due)
 			recheck_start(id, hash);
 		if (!admin && !ctx->login_only)
 			return (auth_forbidden(req, ctx));

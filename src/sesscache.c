@@ -39,7 +39,7 @@ rg_sesscache_free(struct rg_sesscache *c)
 
 int
 rg_sesscache_get(const struct rg_sesscache *c, int64_t id,
-    const uint8_t *hash, uint64_t now, int *admin, char *user)
+    const uint8_t *hash, uint64_t now, int *admin, char *user, int *due)
 {
 	const struct rg_sesscache_entry	*e;
 
@@ -51,6 +51,8 @@ rg_sesscache_get(const struct rg_sesscache *c, int64_t id,
 	*admin = e->admin;
 	if (user != NULL)
 		memcpy(user, e->user, sizeof(e->user));
+	if (due != NULL)
+		*due = now >= e->due;
 	return (1);
 }
 
@@ -69,18 +71,6 @@ rg_sesscache_put(struct rg_sesscache *c, int64_t id, const uint8_t *hash,
 	memcpy(e->hash, hash, sizeof(e->hash));
 	e->admin = admin;
 	(void)snprintf(e->user, sizeof(e->user), "%s", user);
-}
-
-int
-rg_sesscache_due(const struct rg_sesscache *c, int64_t id, uint64_t now)
-{
-	const struct rg_sesscache_entry	*e;
-
-	if ((e = sesscache_slot(c, id)) == NULL || e->id != id ||
-	    now >= e->until)
-		return (0);
-
-	return (now >= e->due);
 }
 
 void

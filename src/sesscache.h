@@ -35,10 +35,11 @@ void	rg_sesscache_free(struct rg_sesscache *);
 
 /*
  * 1, *admin and the user name (into a buffer of RG_SESSCACHE_USER_LEN,
- * unless NULL) if id is cached with this hash and usable at now.
+ * unless NULL) if id is cached with this hash and usable at now; then
+ * *due (unless NULL) says whether a re-check of it is due at now.
  */
 int	rg_sesscache_get(const struct rg_sesscache *, int64_t,
-	    const uint8_t *, uint64_t, int *, char *);
+	    const uint8_t *, uint64_t, int *, char *, int *);
 
 /*
  * Remember id (admin, user) until `until`, replacing its slot's entry;
@@ -46,9 +47,6 @@ int	rg_sesscache_get(const struct rg_sesscache *, int64_t,
  */
 void	rg_sesscache_put(struct rg_sesscache *, int64_t, const uint8_t *,
 	    int, const char *, uint64_t, uint64_t);
-
-/* 1 if id is cached and a re-check of it is due at now. */
-int	rg_sesscache_due(const struct rg_sesscache *, int64_t, uint64_t);
 
 /* Forget id (a logout). */
 void	rg_sesscache_drop(struct rg_sesscache *, int64_t);

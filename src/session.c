@@ -57,16 +57,11 @@ rg_session_cache_init(void)
 }
 
 int
-rg_session_cached(int64_t id, const uint8_t *hash, int *admin, char *user)
+rg_session_cached(int64_t id, const uint8_t *hash, int *admin, char *user,
+    int *due)
 {
 	return (rg_sesscache_get(&cache, id, hash, kore_time_ms(), admin,
-	    user));
-}
-
-int
-rg_session_due(int64_t id)
-{
-	return (rg_sesscache_due(&cache, id, kore_time_ms()));
+	    user, due));
 }
 
 uint64_t

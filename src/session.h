@@ -50,20 +50,19 @@ int	rg_session_token(struct http_request *, int64_t *, uint8_t *,
 
 /*
  * The per-worker cache of validated sessions (session_cache_ms).
- * rg_session_cached: 1, *admin and the user name (a buffer of
- * RG_SESSCACHE_USER_LEN) on a usable hit.  rg_session_remember:
+ * rg_session_cached: 1, *admin, the user name (a buffer of
+ * RG_SESSCACHE_USER_LEN) and *due on a usable hit, *due being 1 if the
+ * entry is older than half of session_cache_ms (time to re-check it).  rg_session_remember:
  * cache what the primary said, started at `asked` (kore_time_ms() when
  * the lookup was sent) with `left` ms of the session's life then, unless
  * a logout came after rg_session_epoch() gave `epoch` (taken when the
- * lookup was sent).  rg_session_due: 1 if id's entry is older than half
- * of session_cache_ms (time to re-check it).  rg_session_invalid: the
+ * lookup was sent).  rg_session_invalid: the
  * primary said no, drop it here.  rg_session_forget: a logout, on this
  * worker and on every other; rg_session_forgotten says when every worker
  * has been told.
  */
 void	rg_session_cache_init(void);
-int	rg_session_cached(int64_t, const uint8_t *, int *, char *);
-int	rg_session_due(int64_t);
+int	rg_session_cached(int64_t, const uint8_t *, int *, char *, int *);
 uint64_t rg_session_epoch(void);
 void	rg_session_remember(int64_t, const uint8_t *, int, const char *,
 	    uint64_t, int64_t, uint64_t);
