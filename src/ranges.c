@@ -366,7 +366,6 @@ range_start(struct http_request *req)
 	struct rg_ctx		*ctx = rg_ctx_get(req);
 	struct range_state	*st;
 	char			 idtext[64];
-	int32_t			 ids[RG_MAX_NODES];
 	size_t			 i;
 	int64_t			 id;
 
@@ -376,9 +375,7 @@ range_start(struct http_request *req)
 		    "invalid range ID");
 		return (HTTP_STATE_COMPLETE);
 	}
-	for (i = 0; i < rg_cfg.nnodes; i++)
-		ids[i] = rg_cfg.nodes[i].id;
-	if (rg_snapshot_wait(req, RG_SNAP_RANGES, ids, rg_cfg.nnodes))
+	if (rg_snapshot_wait(req, RG_SNAP_RANGES, NULL, rg_cfg.nnodes))
 		return (HTTP_STATE_RETRY);
 	if (range_snap(req, id))
 		return (HTTP_STATE_COMPLETE);

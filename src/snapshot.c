@@ -139,7 +139,9 @@ rg_snapshot_wait(struct http_request *req, int kind, const int32_t *ids,
 	now = kore_time_ms();
 	wait = NULL;
 	for (i = 0; i < n; i++) {
-		if ((node = rg_config_node(&rg_cfg, ids[i])) == NULL)
+		node = ids != NULL ? rg_config_node(&rg_cfg, ids[i]) :
+		    &rg_cfg.nodes[i];
+		if (node == NULL)
 			continue;
 		s = &slots[kind][node - rg_cfg.nodes];
 		if (slot_fresh(s, now))

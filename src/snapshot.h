@@ -61,6 +61,7 @@ const struct rg_snap_list	*rg_snapshot_get(int, int32_t);
  * refresh of a node of ids without a usable copy ends (started here if
  * none runs); 0 when it may go on (every copy is fresh, or there is no
  * refresh to wait for: it reads live).  A request waits at most n times.
+ * ids NULL: every configured node (n is then rg_cfg.nnodes).
  */
 int	rg_snapshot_wait(struct http_request *, int, const int32_t *, size_t);
 
