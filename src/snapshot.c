@@ -477,16 +477,10 @@ rg_snap_key_range(const struct rg_snap_list *l, const void *key, size_t len,
 ssize_t
 rg_snap_find_id(const struct rg_snap_list *l, int64_t id)
 {
-	size_t		lo, hi, mid;
+	const int64_t	*p;
 
-	lo = 0;
-	hi = l->n;
-	while (lo < hi) {
-		mid = lo + (hi - lo) / 2;
-		if (l->ids[mid] < id)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return (lo < l->n && l->ids[lo] == id ? (ssize_t)lo : -1);
+	if (l->n == 0 || (p = bsearch(&id, l->ids, l->n, sizeof(*l->ids),
+	    rg_id_cmp)) == NULL)
+		return (-1);
+	return (p - l->ids);
 }
